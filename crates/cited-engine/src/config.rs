@@ -1,0 +1,293 @@
+//! Configuration: one TOML file plus `CITED_*` environment overrides. Every option is documented in
+//! `config/cited.toml`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use cited_core::FusionMethod;
+use serde::{Deserialize, Serialize};
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown or mistyped keys.
+    #[error("config {path}: {reason}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An environment override with a value of the wrong type.
+    #[error("environment variable {name}={value:?}: {reason}")]
+    Env {
+        /// Variable name.
+        name: String,
+        /// Its value.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value out of range.
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// Everything Cited can be configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder holding the catalog, the lexical index and the vector shard.
+    pub data_dir: PathBuf,
+    /// Model files.
+    pub models: ModelsConfig,
+    /// Ingestion.
+    pub ingest: IngestConfig,
+    /// Retrieval.
+    pub search: SearchConfig,
+}
+
+/// Where the embedding model and ONNX Runtime are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelsConfig {
+    /// Folder with all-MiniLM-L6-v2's `model.onnx` and tokenizer files.
+    pub dir: PathBuf,
+    /// ONNX Runtime shared library (1.24 or newer).
+    pub onnxruntime: PathBuf,
+    /// Passages per embedding batch (8 keeps peak memory under 1 GB).
+    pub batch_size: usize,
+    /// ONNX Runtime intra-op threads; 0 means one per core.
+    pub threads: usize,
+}
+
+/// How files are read and chunked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Files larger than this many bytes are rejected.
+    pub max_file_bytes: u64,
+    /// `doc_type` for files whose metadata and folder say nothing.
+    pub default_doc_type: String,
+    /// `doc_type` by folder name.
+    pub doc_type_by_folder: HashMap<String, String>,
+    /// The `pdftotext` executable (poppler-utils).
+    pub pdftotext: PathBuf,
+    /// Chunks aim for this many tokens.
+    pub chunk_target_tokens: usize,
+    /// No chunk is longer than this many tokens.
+    pub chunk_max_tokens: usize,
+    /// Documents per index commit: fewer means less work lost to a crash, more means faster bulk ingest.
+    pub commit_every: usize,
+}
+
+/// How search ranks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// `rrf` or `convex`.
+    pub fusion: String,
+    /// k of reciprocal rank fusion.
+    pub rrf_k: f32,
+    /// Weight of the dense retriever in fusion (0..1; BM25 gets the rest).
+    pub dense_weight: f32,
+    /// Candidates each retriever contributes before fusion.
+    pub candidates: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            models: ModelsConfig::default(),
+            ingest: IngestConfig::default(),
+            search: SearchConfig::default(),
+        }
+    }
+}
+
+impl Default for ModelsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("models/all-minilm-l6-v2"),
+            onnxruntime: PathBuf::from("models/onnxruntime/libonnxruntime.so"),
+            batch_size: 8,
+            threads: 0,
+        }
+    }
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 50 * 1024 * 1024,
+            default_doc_type: "reference".into(),
+            doc_type_by_folder: HashMap::new(),
+            pdftotext: PathBuf::from("pdftotext"),
+            chunk_target_tokens: 120,
+            chunk_max_tokens: 200,
+            commit_every: 200,
+        }
+    }
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            fusion: "rrf".into(),
+            rrf_k: 60.0,
+            dense_weight: 0.5,
+            candidates: 50,
+        }
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| ConfigError::Env {
+        name: name.to_string(),
+        value: value.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+impl Config {
+    /// Reads `path` (or the defaults when `None`), then applies `CITED_*` overrides from the process
+    /// environment, then validates.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: p.to_path_buf(),
+                    reason: e.to_string(),
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(std::env::vars())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies `CITED_*` variables. Unknown `CITED_` names are ignored so that other tools may share the prefix.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (name, value) in vars {
+            let v = value.as_str();
+            match name.as_str() {
+                "CITED_DATA_DIR" => self.data_dir = PathBuf::from(v),
+                "CITED_MODELS_DIR" => self.models.dir = PathBuf::from(v),
+                "CITED_MODELS_ONNXRUNTIME" | "ORT_DYLIB_PATH" => {
+                    self.models.onnxruntime = PathBuf::from(v)
+                }
+                "CITED_MODELS_BATCH_SIZE" => self.models.batch_size = parse_env(&name, v)?,
+                "CITED_MODELS_THREADS" => self.models.threads = parse_env(&name, v)?,
+                "CITED_INGEST_MAX_FILE_BYTES" => self.ingest.max_file_bytes = parse_env(&name, v)?,
+                "CITED_INGEST_DEFAULT_DOC_TYPE" => self.ingest.default_doc_type = v.to_string(),
+                "CITED_INGEST_PDFTOTEXT" => self.ingest.pdftotext = PathBuf::from(v),
+                "CITED_INGEST_CHUNK_TARGET_TOKENS" => {
+                    self.ingest.chunk_target_tokens = parse_env(&name, v)?
+                }
+                "CITED_INGEST_CHUNK_MAX_TOKENS" => {
+                    self.ingest.chunk_max_tokens = parse_env(&name, v)?
+                }
+                "CITED_INGEST_COMMIT_EVERY" => self.ingest.commit_every = parse_env(&name, v)?,
+                "CITED_SEARCH_FUSION" => self.search.fusion = v.to_string(),
+                "CITED_SEARCH_RRF_K" => self.search.rrf_k = parse_env(&name, v)?,
+                "CITED_SEARCH_DENSE_WEIGHT" => self.search.dense_weight = parse_env(&name, v)?,
+                "CITED_SEARCH_CANDIDATES" => self.search.candidates = parse_env(&name, v)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Rejects values that cannot work, with the option's name.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.fusion()?;
+        if self.models.batch_size == 0 {
+            return Err(ConfigError::Invalid(
+                "models.batch_size must be at least 1".into(),
+            ));
+        }
+        if self.ingest.chunk_max_tokens + 40 > cited_embed::MAX_TOKENS {
+            return Err(ConfigError::Invalid(format!(
+                "ingest.chunk_max_tokens must leave 40 tokens of the model's {} for title and section",
+                cited_embed::MAX_TOKENS
+            )));
+        }
+        if self.ingest.chunk_target_tokens == 0
+            || self.ingest.chunk_target_tokens > self.ingest.chunk_max_tokens
+        {
+            return Err(ConfigError::Invalid(
+                "ingest.chunk_target_tokens must be 1..=chunk_max_tokens".into(),
+            ));
+        }
+        if self.search.candidates == 0 {
+            return Err(ConfigError::Invalid(
+                "search.candidates must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The fusion method the search section describes.
+    pub fn fusion(&self) -> Result<FusionMethod, ConfigError> {
+        let w = self.search.dense_weight;
+        if !(0.0..=1.0).contains(&w) {
+            return Err(ConfigError::Invalid(format!(
+                "search.dense_weight {w} must be within 0..1"
+            )));
+        }
+        match self.search.fusion.as_str() {
+            "rrf" if self.search.rrf_k > 0.0 => Ok(FusionMethod::Rrf {
+                k: self.search.rrf_k,
+                dense_weight: w,
+            }),
+            "rrf" => Err(ConfigError::Invalid("search.rrf_k must be positive".into())),
+            "convex" => Ok(FusionMethod::Convex { dense_weight: w }),
+            other => Err(ConfigError::Invalid(format!(
+                "search.fusion {other:?} is not rrf or convex"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_bad_values_are_named() {
+        let mut c: Config =
+            toml::from_str("data_dir = \"x\"\n[search]\nfusion = \"convex\"\n").expect("toml");
+        c.apply_env([("CITED_DATA_DIR".to_string(), "/tmp/d".to_string())])
+            .expect("env");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/d"));
+        assert!(matches!(c.fusion(), Ok(FusionMethod::Convex { .. })));
+        let err = c
+            .apply_env([("CITED_SEARCH_RRF_K".to_string(), "many".to_string())])
+            .expect_err("bad");
+        assert!(err.to_string().contains("CITED_SEARCH_RRF_K"));
+        assert!(
+            toml::from_str::<Config>("[search]\nfusoin = \"rrf\"\n").is_err(),
+            "typos are rejected"
+        );
+    }
+}

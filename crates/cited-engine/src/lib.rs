@@ -1,0 +1,279 @@
+//! The engine behind every Cited command: one data directory holding the SQLite catalog, the tantivy index
+//! and the Qdrant Edge shard; the write path (ingest with its commit protocol and crash recovery) and the
+//! read path (in-force filtering, hybrid retrieval, fusion). No HTTP and no terminal output live here.
+
+pub mod config;
+pub mod eval;
+pub mod fusion;
+mod ingest;
+mod search;
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use cited_catalog::{Catalog, CatalogError};
+use cited_embed::{EmbedError, Embedder, MiniLmEmbedder, MiniLmFiles};
+use cited_ingest::{ChunkError, Chunker, ChunkerOptions, ParseOptions};
+use cited_lexical::{LexicalError, LexicalIndex};
+use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
+
+pub use config::{Config, ConfigError};
+pub use ingest::{FailedFile, IngestProgress, IngestReport};
+pub use search::{DocumentSummary, SearchResponse, VersionView};
+
+/// Engine failures. Input problems with single files are not errors: they are listed in the ingest report.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The lexical index failed.
+    #[error(transparent)]
+    Lexical(#[from] LexicalError),
+    /// The vector store failed.
+    #[error(transparent)]
+    Vectors(#[from] VectorStoreError),
+    /// The embedding model failed or is missing.
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    /// The chunker could not be built.
+    #[error(transparent)]
+    Chunk(#[from] ChunkError),
+    /// The data directory could not be created or locked.
+    #[error("data directory {path}: {reason}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A request that cannot be served (unknown document, bad date, ...).
+    #[error("{0}")]
+    Request(String),
+    /// An eval input that cannot be read.
+    #[error("eval input {path}: {reason}")]
+    EvalInput {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What start-up recovery found and removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecoveryReport {
+    /// Versions left pending by an interrupted ingest; their chunks were removed from both indexes.
+    pub removed_pending_versions: usize,
+}
+
+/// An open data directory. One process at a time holds it (a lock file guards the indexes).
+pub struct Engine {
+    config: Config,
+    catalog: Catalog,
+    lexical: LexicalIndex,
+    vectors: Box<dyn VectorStore>,
+    embedder: Mutex<Option<Arc<dyn Embedder>>>,
+    chunker: Mutex<Option<Arc<Chunker>>>,
+    in_force_cache: Mutex<Option<search::InForceCache>>,
+    recovery: RecoveryReport,
+    _lock: File,
+}
+
+impl Engine {
+    /// Opens (creating if needed) the data directory of `config`, takes its lock and removes what an
+    /// interrupted ingest left behind. Models are loaded on first use, so commands that need none (docs,
+    /// BM25 search) start fast and work without them.
+    pub fn open(config: Config) -> Result<Self, EngineError> {
+        config.validate()?;
+        let dir = config.data_dir.clone();
+        let data_err = |reason: String| EngineError::DataDir {
+            path: dir.clone(),
+            reason,
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| data_err(e.to_string()))?;
+        let lock = File::create(dir.join(".lock")).map_err(|e| data_err(e.to_string()))?;
+        lock.try_lock()
+            .map_err(|_| data_err("in use by another cited process (ingest or serve); wait for it or use another --data-dir".into()))?;
+        let catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
+        let lexical = LexicalIndex::open(&dir.join("lexical"))?;
+        let vectors: Box<dyn VectorStore> = Box::new(EdgeVectorStore::open(
+            &dir.join("vectors"),
+            cited_embed::MINILM_DIM,
+        )?);
+        let mut engine = Self {
+            config,
+            catalog,
+            lexical,
+            vectors,
+            embedder: Mutex::new(None),
+            chunker: Mutex::new(None),
+            in_force_cache: Mutex::new(None),
+            recovery: RecoveryReport::default(),
+            _lock: lock,
+        };
+        engine.recovery = engine.recover()?;
+        Ok(engine)
+    }
+
+    /// Uses `embedder` instead of loading the configured model (tests, other models).
+    pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
+        if let Ok(mut slot) = self.embedder.lock() {
+            *slot = Some(embedder);
+        }
+        self
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// What start-up recovery removed.
+    pub fn recovery(&self) -> &RecoveryReport {
+        &self.recovery
+    }
+
+    /// The catalog (read access for commands and tests).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Chunks in the lexical index and in the vector store, for consistency checks.
+    pub fn index_counts(&self) -> Result<(u64, usize), EngineError> {
+        Ok((self.lexical.len(), self.vectors.len()?))
+    }
+
+    /// Removes chunks of versions the catalog never committed, then the versions themselves, so an ingest
+    /// killed at any point leaves no half document. A rerun of the ingest completes the work.
+    fn recover(&self) -> Result<RecoveryReport, EngineError> {
+        let pending = self.catalog.pending_versions()?;
+        if pending.is_empty() {
+            return Ok(RecoveryReport::default());
+        }
+        tracing::warn!(
+            versions = pending.len(),
+            "removing chunks of an interrupted ingest"
+        );
+        self.lexical.delete_versions(&pending)?;
+        self.lexical.commit()?;
+        self.vectors.delete_versions(&pending)?;
+        self.vectors.flush()?;
+        self.catalog.delete_versions(&pending)?;
+        Ok(RecoveryReport {
+            removed_pending_versions: pending.len(),
+        })
+    }
+
+    fn model_files(&self) -> MiniLmFiles {
+        MiniLmFiles {
+            model_dir: self.config.models.dir.clone(),
+            onnxruntime: self.config.models.onnxruntime.clone(),
+        }
+    }
+
+    /// The embedding model, loaded on first use.
+    pub fn embedder(&self) -> Result<Arc<dyn Embedder>, EngineError> {
+        let mut slot = self
+            .embedder
+            .lock()
+            .map_err(|_| EngineError::Request("embedder lock poisoned".into()))?;
+        if let Some(e) = slot.as_ref() {
+            return Ok(e.clone());
+        }
+        let threads = (self.config.models.threads > 0).then_some(self.config.models.threads);
+        let loaded: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::load(
+            &self.model_files(),
+            self.config.models.batch_size,
+            threads,
+        )?);
+        *slot = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    fn chunker(&self) -> Result<Arc<Chunker>, EngineError> {
+        let mut slot = self
+            .chunker
+            .lock()
+            .map_err(|_| EngineError::Request("chunker lock poisoned".into()))?;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let options = ChunkerOptions {
+            target_tokens: self.config.ingest.chunk_target_tokens,
+            max_tokens: self.config.ingest.chunk_max_tokens,
+        };
+        let chunker = Arc::new(Chunker::new(&self.model_files().tokenizer_json(), options)?);
+        *slot = Some(chunker.clone());
+        Ok(chunker)
+    }
+
+    fn parse_options(&self) -> ParseOptions {
+        let c = &self.config.ingest;
+        ParseOptions {
+            max_file_bytes: c.max_file_bytes,
+            default_doc_type: c.default_doc_type.clone(),
+            doc_type_by_folder: c.doc_type_by_folder.clone(),
+            pdftotext: c.pdftotext.clone(),
+        }
+    }
+}
+
+/// Result of [`Engine::check`]: whether the catalog and both indexes agree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ConsistencyReport {
+    /// Committed versions.
+    pub versions: usize,
+    /// Pending versions (should be 0 outside an ingest).
+    pub pending_versions: usize,
+    /// Chunks of committed versions in the catalog.
+    pub catalog_chunks: u64,
+    /// Chunks in the lexical index.
+    pub lexical_chunks: u64,
+    /// Points in the vector store.
+    pub vector_chunks: u64,
+    /// Versions whose chunk counts differ between catalog, lexical index and vector store.
+    pub mismatched: Vec<String>,
+}
+
+impl ConsistencyReport {
+    /// True when every committed version has exactly its chunks in both indexes and nothing else is there.
+    pub fn is_consistent(&self) -> bool {
+        self.pending_versions == 0
+            && self.mismatched.is_empty()
+            && self.lexical_chunks == self.catalog_chunks
+            && self.vector_chunks == self.catalog_chunks
+    }
+}
+
+impl Engine {
+    /// Compares, version by version, the chunks the catalog records with those in both indexes.
+    pub fn check(&self) -> Result<ConsistencyReport, EngineError> {
+        let committed = self.catalog.committed_versions()?;
+        let counts = self.catalog.counts()?;
+        let mut report = ConsistencyReport {
+            versions: committed.len(),
+            pending_versions: self.catalog.pending_versions()?.len(),
+            catalog_chunks: counts.chunks,
+            lexical_chunks: self.lexical.len(),
+            vector_chunks: self.vectors.len()? as u64,
+            mismatched: Vec::new(),
+        };
+        for v in &committed {
+            let want = self.catalog.chunk_ids_of(v.version_id)?.len();
+            let lexical = self.lexical.count_version(v.version_id)?;
+            let vectors = self.vectors.count_version(v.version_id)?;
+            if lexical != want || vectors != want {
+                report.mismatched.push(format!(
+                    "{} v{}: catalog {want}, lexical {lexical}, vectors {vectors}",
+                    v.doc_id, v.version
+                ));
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,237 @@
+//! The read path: which versions may be searched (in force on a date, metadata filters), hybrid retrieval
+//! with the filter applied inside both indexes, fusion, and the catalog lookups that turn ids into hits.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use cited_core::{
+    DocumentVersion, MetadataFilter, SearchHit, SearchMode, SearchRequest, VersionFilter,
+    VersionId, VersionState, VersionStatus, in_force_on,
+};
+use serde::Serialize;
+
+use crate::fusion::fuse;
+use crate::{Engine, EngineError};
+
+pub(crate) struct InForceCache {
+    generation: i64,
+    date: NaiveDate,
+    in_force: Vec<VersionId>,
+    known: Vec<VersionId>,
+}
+
+/// Search results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    /// Retrievers used.
+    pub mode: SearchMode,
+    /// The date whose in-force versions were searched.
+    pub as_of: NaiveDate,
+    /// Hits, best first.
+    pub hits: Vec<SearchHit>,
+    /// Wall time of the search.
+    pub took_ms: f64,
+}
+
+/// One line of `docs list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentSummary {
+    /// Document id.
+    pub doc_id: String,
+    /// Title of the newest version.
+    pub title: String,
+    /// Document type.
+    pub doc_type: String,
+    /// Label of the version in force today, if any.
+    pub active_version: Option<String>,
+    /// Number of committed versions.
+    pub versions: usize,
+}
+
+/// A version as `docs show` presents it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    /// The catalog record.
+    #[serde(flatten)]
+    pub version: DocumentVersion,
+    /// Status today.
+    pub status: VersionStatus,
+    /// Chunks of the version.
+    pub chunks: usize,
+}
+
+fn group_by_doc(versions: &[DocumentVersion]) -> BTreeMap<&str, Vec<&DocumentVersion>> {
+    let mut by_doc: BTreeMap<&str, Vec<&DocumentVersion>> = BTreeMap::new();
+    for v in versions {
+        by_doc.entry(v.doc_id.as_str()).or_default().push(v);
+    }
+    by_doc
+}
+
+impl Engine {
+    fn in_force(&self, date: NaiveDate) -> Result<(Vec<VersionId>, Vec<VersionId>), EngineError> {
+        let generation = self.catalog.generation()?;
+        let mut cache = self
+            .in_force_cache
+            .lock()
+            .map_err(|_| EngineError::Request("cache lock poisoned".into()))?;
+        if let Some(c) = cache.as_ref()
+            && c.generation == generation
+            && c.date == date
+        {
+            return Ok((c.in_force.clone(), c.known.clone()));
+        }
+        let committed = self.catalog.committed_versions()?;
+        let mut in_force = Vec::new();
+        for versions in group_by_doc(&committed).values() {
+            let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
+            in_force.extend(in_force_on(&timelines, date).0);
+        }
+        in_force.sort_unstable();
+        let mut known = self.catalog.all_version_ids()?;
+        known.sort_unstable();
+        *cache = Some(InForceCache {
+            generation,
+            date,
+            in_force: in_force.clone(),
+            known: known.clone(),
+        });
+        Ok((in_force, known))
+    }
+
+    /// The versions a search on `date` with `filters` may return, in whichever form is smaller.
+    pub fn version_filter(
+        &self,
+        date: NaiveDate,
+        filters: &[MetadataFilter],
+    ) -> Result<VersionFilter, EngineError> {
+        let (mut allowed, known) = self.in_force(date)?;
+        if !filters.is_empty() {
+            let matching = self.catalog.versions_matching(filters)?;
+            allowed.retain(|id| matching.contains(id));
+        }
+        let allowed_set: HashSet<VersionId> = allowed.iter().copied().collect();
+        let excluded: Vec<VersionId> = known
+            .into_iter()
+            .filter(|id| !allowed_set.contains(id))
+            .collect();
+        Ok(if allowed.len() <= excluded.len() {
+            VersionFilter::Only(allowed)
+        } else {
+            VersionFilter::Except(excluded)
+        })
+    }
+
+    /// Runs a search. BM25 and dense retrieval both apply the version filter inside their index.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
+        let started = Instant::now();
+        let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
+        let filter = self.version_filter(as_of, &request.filters)?;
+        let candidates = self.config.search.candidates.max(request.k);
+        let bm25 = if request.mode == SearchMode::Dense {
+            Vec::new()
+        } else {
+            self.lexical.search(&request.query, &filter, candidates)?
+        };
+        let dense = if request.mode == SearchMode::Bm25 || request.query.trim().is_empty() {
+            Vec::new()
+        } else {
+            let vector = self.embedder()?.embed_query(&request.query)?;
+            self.vectors.search(&vector, &filter, candidates)?
+        };
+        let ranked: Vec<(u64, f32)> = match request.mode {
+            SearchMode::Bm25 => bm25.into_iter().take(request.k).collect(),
+            SearchMode::Dense => dense.into_iter().take(request.k).collect(),
+            SearchMode::Hybrid => fuse(self.config.fusion()?, &bm25, &dense, request.k),
+        };
+        let ids: Vec<u64> = ranked.iter().map(|(id, _)| *id).collect();
+        let chunks = self.catalog.chunks(&ids)?;
+        let mut hits = Vec::with_capacity(chunks.len());
+        let scores: std::collections::HashMap<u64, f32> = ranked.iter().copied().collect();
+        for c in chunks {
+            let score = scores.get(&c.chunk.chunk_id).copied().unwrap_or_default();
+            // The indexes already filtered; this guards the invariant that no other version leaks out.
+            if !filter.allows(c.chunk.version_id) {
+                continue;
+            }
+            hits.push(SearchHit {
+                rank: hits.len() + 1,
+                score,
+                chunk_id: c.chunk.chunk_id,
+                doc_id: c.doc_id,
+                version: c.version,
+                title: c.title,
+                section: c.chunk.span.section,
+                page: c.chunk.span.page,
+                start: c.chunk.span.start,
+                end: c.chunk.span.end,
+                text: c.chunk.text,
+            });
+        }
+        Ok(SearchResponse {
+            mode: request.mode,
+            as_of,
+            hits,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// Every document with a committed version.
+    pub fn list_documents(&self) -> Result<Vec<DocumentSummary>, EngineError> {
+        let committed = self.catalog.committed_versions()?;
+        let today = Utc::now().date_naive();
+        Ok(group_by_doc(&committed)
+            .into_iter()
+            .map(|(doc_id, versions)| {
+                let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
+                let active = in_force_on(&timelines, today).0;
+                let newest = versions.last();
+                DocumentSummary {
+                    doc_id: doc_id.to_string(),
+                    title: newest.map(|v| v.title.clone()).unwrap_or_default(),
+                    doc_type: newest.map(|v| v.doc_type.clone()).unwrap_or_default(),
+                    active_version: versions
+                        .iter()
+                        .find(|v| Some(v.version_id) == active)
+                        .map(|v| v.version.clone()),
+                    versions: versions.len(),
+                }
+            })
+            .collect())
+    }
+
+    /// All committed versions of a document with their status today.
+    pub fn document_versions(&self, doc_id: &str) -> Result<Vec<VersionView>, EngineError> {
+        let versions: Vec<DocumentVersion> = self
+            .catalog
+            .versions_of(doc_id)?
+            .into_iter()
+            .filter(|v| v.state == VersionState::Committed)
+            .collect();
+        if versions.is_empty() {
+            return Err(EngineError::Request(format!(
+                "no document with id {doc_id:?}"
+            )));
+        }
+        let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
+        let (_, statuses) = in_force_on(&timelines, Utc::now().date_naive());
+        let mut out = Vec::with_capacity(versions.len());
+        for (version, status) in versions.into_iter().zip(statuses) {
+            let chunks = self.catalog.chunk_ids_of(version.version_id)?.len();
+            out.push(VersionView {
+                version,
+                status,
+                chunks,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Canonical text of a version.
+    pub fn version_text(&self, version_id: VersionId) -> Result<String, EngineError> {
+        self.catalog
+            .canonical_text(version_id)?
+            .ok_or_else(|| EngineError::Request(format!("no version with id {version_id}")))
+    }
+}

@@ -1,0 +1,55 @@
+//! Shared set-up for engine tests: real model files from `models/` (fetched by `make models`) and real
+//! data from `../shared/data`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use cited_engine::{Config, Engine};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+pub fn shared_data() -> PathBuf {
+    let p = repo_root().join("../shared/data");
+    assert!(
+        p.is_dir(),
+        "{} is missing: tests use the shared data set next to the checkout",
+        p.display()
+    );
+    p
+}
+
+pub fn config(data_dir: &Path) -> Config {
+    let root = repo_root();
+    let mut c = Config::default();
+    c.data_dir = data_dir.to_path_buf();
+    c.models.dir = root.join("models/all-minilm-l6-v2");
+    c.models.onnxruntime = root.join("models/onnxruntime/libonnxruntime.so");
+    assert!(
+        c.models.dir.join("model.onnx").is_file(),
+        "model files missing: run `make models` (scripts/fetch-models.sh)"
+    );
+    c
+}
+
+pub fn engine(data_dir: &Path) -> Engine {
+    Engine::open(config(data_dir)).expect("open engine")
+}
+
+pub fn no_progress() -> impl FnMut(cited_engine::IngestProgress<'_>) {
+    |_| {}
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, text).expect("write");
+    p
+}

@@ -1,0 +1,509 @@
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use cited_core::{MetadataFilter, SearchMode, SearchRequest};
+use cited_engine::{Config, Engine, IngestReport, eval};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::{Cli, Command};
+
+/// Exit code when some files were rejected but the rest were ingested.
+const EXIT_SOME_REJECTED: u8 = 3;
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Files or folders.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print a machine-readable summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// The query.
+    query: String,
+    /// hybrid, bm25 or dense.
+    #[arg(long, default_value = "hybrid")]
+    mode: SearchMode,
+    /// Number of hits.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// key=value on document metadata (doc_type, payer, status, any front-matter field); repeatable.
+    #[arg(long = "filter")]
+    filters: Vec<MetadataFilter>,
+    /// Search the versions in force on this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DocsCommand {
+    /// Every document with its version in force today.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One document: metadata, versions, and the canonical text of one version.
+    Show {
+        /// Document id.
+        id: String,
+        /// Version label (default: the one in force today, else the newest).
+        #[arg(long)]
+        version: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvalCommand {
+    /// nDCG@10, recall@5/10 and MRR@10 for bm25, dense and hybrid.
+    Retrieval(RetrievalArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Latency of N searches in one warm process (p50, p95, mean), after one warm-up query.
+    Search {
+        /// Query source: a TSV with a `question` column, or JSONL with a `query` field.
+        #[arg(long)]
+        questions: PathBuf,
+        /// Number of queries, spread evenly over the file.
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        /// hybrid, bm25 or dense.
+        #[arg(long, default_value = "hybrid")]
+        mode: SearchMode,
+        /// Hits per query.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RetrievalArgs {
+    /// A BEIR data set folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is ingested first.
+    #[arg(long, conflicts_with = "questions")]
+    beir: Option<PathBuf>,
+    /// The qrels split of the BEIR set.
+    #[arg(long, default_value = "test")]
+    split: String,
+    /// A question file (JSONL with evidence doc ids and quotes).
+    #[arg(long, required_unless_present = "beir")]
+    questions: Option<PathBuf>,
+    /// Files or folders to ingest before a question eval (unchanged ones are skipped).
+    #[arg(long)]
+    corpus: Vec<PathBuf>,
+    /// Evaluate only the first N queries.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn open(cli: &Cli) -> Result<Engine> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    let engine = Engine::open(config)?;
+    let removed = engine.recovery().removed_pending_versions;
+    if removed > 0 {
+        eprintln!(
+            "recovered: removed {removed} version(s) left half-written by an interrupted ingest; rerun it to complete"
+        );
+    }
+    Ok(engine)
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let engine = open(&cli)?;
+    match &cli.command {
+        Command::Ingest(args) => ingest(&engine, args),
+        Command::Search(args) => search(&engine, args),
+        Command::Docs { command } => docs(&engine, command),
+        Command::Check { json } => check(&engine, *json),
+        Command::Bench {
+            command:
+                BenchCommand::Search {
+                    questions,
+                    n,
+                    mode,
+                    k,
+                    json,
+                },
+        } => bench_search(&engine, questions, *n, *mode, *k, *json),
+        Command::Eval {
+            command: EvalCommand::Retrieval(args),
+        } => eval_retrieval(&engine, args),
+    }
+}
+
+fn progress_bar() -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn with_progress<T>(f: impl FnOnce(&mut dyn FnMut(cited_engine::IngestProgress<'_>)) -> T) -> T {
+    let bar = progress_bar();
+    let mut tick = |p: cited_engine::IngestProgress<'_>| {
+        if let Some(bar) = &bar {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(p.current.display().to_string());
+        }
+    };
+    let out = f(&mut tick);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    out
+}
+
+fn print_ingest_summary(report: &IngestReport) {
+    println!(
+        "{} files: {} added, {} updated, {} unchanged, {} superseded, {} failed, {} skipped; {} chunks ({} embedded) in {:.1} s",
+        report.files,
+        report.added,
+        report.updated,
+        report.unchanged,
+        report.superseded,
+        report.failed.len(),
+        report.skipped.len(),
+        report.chunks,
+        report.embedded,
+        report.took_ms as f64 / 1000.0
+    );
+    for f in &report.failed {
+        println!("  rejected {}: {}", f.path, f.reason);
+    }
+}
+
+fn ingest(engine: &Engine, args: &IngestArgs) -> Result<ExitCode> {
+    let report = with_progress(|tick| engine.ingest_paths(&args.paths, tick))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_ingest_summary(&report);
+    }
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_SOME_REJECTED)
+    })
+}
+
+fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
+    if args.k == 0 {
+        bail!("--k must be at least 1");
+    }
+    let request = SearchRequest {
+        query: args.query.clone(),
+        mode: args.mode,
+        k: args.k,
+        filters: args.filters.clone(),
+        as_of: args.as_of,
+    };
+    let response = engine.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if response.hits.is_empty() {
+        println!(
+            "no results (searched the versions in force on {})",
+            response.as_of
+        );
+    }
+    for h in &response.hits {
+        let page = h.page.map(|p| format!(", p. {p}")).unwrap_or_default();
+        let section = if h.section.is_empty() {
+            String::new()
+        } else {
+            format!(" > {}", h.section)
+        };
+        println!(
+            "{:>2}. [{:.4}] {} v{} — {}{}{}",
+            h.rank, h.score, h.doc_id, h.version, h.title, section, page
+        );
+        let snippet: String = h
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(240)
+            .collect();
+        println!("    {snippet}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
+    match command {
+        DocsCommand::List { json } => {
+            let docs = engine.list_documents()?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&docs)?);
+            } else {
+                for d in &docs {
+                    let active = d
+                        .active_version
+                        .as_deref()
+                        .map(|v| format!("v{v}"))
+                        .unwrap_or_else(|| "not in force".into());
+                    println!(
+                        "{}\t{}\t{}\t{} version(s)\t{}",
+                        d.doc_id, active, d.doc_type, d.versions, d.title
+                    );
+                }
+                println!("{} documents", docs.len());
+            }
+        }
+        DocsCommand::Show { id, version, json } => {
+            let versions = engine.document_versions(id)?;
+            let chosen = match version {
+                Some(label) => versions
+                    .iter()
+                    .find(|v| &v.version.version == label)
+                    .with_context(|| format!("{id} has no version {label:?}"))?,
+                None => versions
+                    .iter()
+                    .find(|v| v.status == cited_core::VersionStatus::Active)
+                    .or(versions.last())
+                    .context("document has no versions")?,
+            };
+            let text = engine.version_text(chosen.version.version_id)?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({
+                        "doc_id": id,
+                        "versions": versions,
+                        "version": chosen,
+                        "text": text,
+                    }))?
+                );
+            } else {
+                for v in &versions {
+                    let eff = v
+                        .version
+                        .effective_date
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "-".into());
+                    println!(
+                        "v{}\t{}\teffective {}\t{} chunks\t{}",
+                        v.version.version, v.status, eff, v.chunks, v.version.content_hash
+                    );
+                }
+                println!(
+                    "\n--- {} v{}: {} ---\n{}",
+                    id, chosen.version.version, chosen.version.title, text
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_queries(path: &std::path::Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines();
+    let queries: Vec<String> = if path.extension().is_some_and(|e| e == "tsv") {
+        let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+        let col = header
+            .iter()
+            .position(|h| *h == "question")
+            .context("TSV has no `question` column")?;
+        lines
+            .filter_map(|l| l.split('\t').nth(col).map(str::to_string))
+            .collect()
+    } else {
+        lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l)?;
+                Ok(v["query"].as_str().unwrap_or_default().to_string())
+            })
+            .collect::<Result<_>>()?
+    };
+    Ok(queries
+        .into_iter()
+        .filter(|q| !q.trim().is_empty())
+        .collect())
+}
+
+fn bench_search(
+    engine: &Engine,
+    path: &std::path::Path,
+    n: usize,
+    mode: SearchMode,
+    k: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    let all = read_queries(path)?;
+    if all.is_empty() || n == 0 {
+        bail!("no queries to run");
+    }
+    let stride = (all.len() / n).max(1);
+    let queries: Vec<&String> = all.iter().step_by(stride).take(n).collect();
+    let request = |q: &str| SearchRequest {
+        query: q.to_string(),
+        mode,
+        k,
+        filters: vec![],
+        as_of: None,
+    };
+    engine.search(&request("warm-up query"))?;
+    let mut ms: Vec<f64> = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let started = std::time::Instant::now();
+        engine.search(&request(q))?;
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
+    let mean = ms.iter().sum::<f64>() / ms.len() as f64;
+    let result = json!({ "queries": ms.len(), "mode": mode, "k": k, "p50_ms": pct(0.5), "p95_ms": pct(0.95), "mean_ms": mean });
+    if json {
+        println!("{result}");
+    } else {
+        println!(
+            "{} queries ({mode:?}, k={k}): p50 {:.2} ms, p95 {:.2} ms, mean {:.2} ms",
+            ms.len(),
+            pct(0.5),
+            pct(0.95),
+            mean
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(engine: &Engine, json: bool) -> Result<ExitCode> {
+    let report = engine.check()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} versions ({} pending); chunks: catalog {}, lexical {}, vectors {}",
+            report.versions,
+            report.pending_versions,
+            report.catalog_chunks,
+            report.lexical_chunks,
+            report.vector_chunks
+        );
+        for m in &report.mismatched {
+            println!("  mismatch: {m}");
+        }
+        println!(
+            "{}",
+            if report.is_consistent() {
+                "consistent"
+            } else {
+                "INCONSISTENT"
+            }
+        );
+    }
+    Ok(if report.is_consistent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn eval_retrieval(engine: &Engine, args: &RetrievalArgs) -> Result<ExitCode> {
+    let (mut queries, filters, label) = if let Some(dir) = &args.beir {
+        let docs = eval::beir_corpus(dir)?;
+        let report = with_progress(|tick| engine.ingest_documents(docs, tick))?;
+        eprintln!(
+            "corpus: {} added, {} unchanged, {} chunks in {:.1} s",
+            report.added,
+            report.unchanged,
+            report.chunks,
+            report.took_ms as f64 / 1000.0
+        );
+        (
+            eval::beir_queries(dir, &args.split)?,
+            vec![eval::beir_filter(dir)],
+            format!("{} ({})", dir.display(), args.split),
+        )
+    } else if let Some(file) = &args.questions {
+        if !args.corpus.is_empty() {
+            let report = with_progress(|tick| engine.ingest_paths(&args.corpus, tick))?;
+            eprintln!(
+                "corpus: {} added, {} unchanged, {} failed, {} chunks",
+                report.added,
+                report.unchanged,
+                report.failed.len(),
+                report.chunks
+            );
+        }
+        let queries = eval::question_set(file)?;
+        let missing: Vec<String> = eval::relevant_docs(&queries)
+            .into_iter()
+            .filter(|d| engine.document_versions(d).is_err())
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "the data directory lacks evidence documents {missing:?}; ingest their corpus (--corpus)"
+            );
+        }
+        (queries, Vec::new(), file.display().to_string())
+    } else {
+        bail!("give --beir DIR or --questions FILE");
+    };
+    if let Some(n) = args.limit {
+        queries.truncate(n);
+    }
+    let results = eval::evaluate_modes(engine, &queries, &filters)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        println!("retrieval eval on {label}: {} queries", queries.len());
+        println!(
+            "{:<8} {:>8} {:>9} {:>10} {:>7} {:>10} {:>8}",
+            "mode", "nDCG@10", "recall@5", "recall@10", "MRR@10", "passage@5", "mean ms"
+        );
+        for (mode, m) in &results {
+            let passage = m
+                .passage_5
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{:<8} {:>8.3} {:>9.3} {:>10.3} {:>7.3} {:>10} {:>8.1}",
+                mode, m.ndcg_10, m.recall_5, m.recall_10, m.mrr_10, passage, m.mean_ms
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,252 @@
+//! The `cited` binary end to end: exit codes, JSON contracts, and recovery from `kill -9` during ingest.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+fn shared_data() -> PathBuf {
+    let p = repo_root().join("../shared/data");
+    assert!(
+        p.is_dir(),
+        "{} is missing: tests use the shared data set next to the checkout",
+        p.display()
+    );
+    p
+}
+
+fn cited(data_dir: &Path) -> Command {
+    let root = repo_root();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cited"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env("CITED_MODELS_DIR", root.join("models/all-minilm-l6-v2"))
+        .env(
+            "CITED_MODELS_ONNXRUNTIME",
+            root.join("models/onnxruntime/libonnxruntime.so"),
+        )
+        .env_remove("CITED_CONFIG")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run cited")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn ingest_search_docs_json_contracts_and_exit_codes() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let src = tempfile::tempdir().expect("tempdir");
+    let corpus = repo_root().join("corpus");
+    std::fs::write(src.path().join("broken.md"), b"---\ntitle: [\n---\nx").expect("write");
+
+    let out = run(cited(data.path())
+        .args(["ingest", "--json"])
+        .arg(&corpus)
+        .arg(src.path()));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "some files rejected → exit 3; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    for key in [
+        "added",
+        "updated",
+        "unchanged",
+        "superseded",
+        "failed",
+        "chunks",
+    ] {
+        assert!(
+            report.get(key).is_some(),
+            "ingest --json has {key}: {report}"
+        );
+    }
+    assert_eq!(report["failed"].as_array().map(Vec::len), Some(1));
+    assert!(
+        report["failed"][0]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("broken.md"))
+    );
+    assert_eq!(report["superseded"], 1, "sepsis v2 supersedes v1");
+
+    let out = run(cited(data.path()).args(["ingest", "--json"]).arg(&corpus));
+    assert_eq!(out.status.code(), Some(0));
+    let again = json(&out);
+    assert_eq!(again["added"], 0);
+    assert_eq!(again["embedded"], 0);
+
+    let out = run(cited(data.path()).args([
+        "search",
+        "antibiotic timing in sepsis",
+        "--json",
+        "--k",
+        "3",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = json(&out)["hits"].as_array().cloned().expect("hits");
+    assert!(!hits.is_empty());
+    for key in [
+        "rank", "score", "chunk_id", "doc_id", "version", "title", "section", "page", "start",
+        "end", "text",
+    ] {
+        assert!(hits[0].get(key).is_some(), "hit has {key}: {}", hits[0]);
+    }
+    assert_eq!(hits[0]["doc_id"], "SBH-PROT-001");
+    assert_eq!(hits[0]["version"], "2");
+
+    let out = run(cited(data.path()).args([
+        "search",
+        "antibiotic timing in sepsis",
+        "--json",
+        "--as-of",
+        "2024-01-01",
+    ]));
+    let old = json(&out)["hits"].as_array().cloned().expect("hits");
+    assert!(
+        old.iter()
+            .filter(|h| h["doc_id"] == "SBH-PROT-001")
+            .all(|h| h["version"] == "1")
+    );
+
+    let out =
+        run(cited(data.path()).args(["docs", "show", "SBH-PROT-001", "--version", "1", "--json"]));
+    let shown = json(&out);
+    assert!(
+        shown["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("within 3 hours"))
+    );
+    assert_eq!(shown["versions"].as_array().map(Vec::len), Some(2));
+
+    let out = run(cited(data.path()).args(["search", "x", "--filter", "no-equals-sign"]));
+    assert_eq!(out.status.code(), Some(2), "bad arguments are usage errors");
+    let out = run(cited(data.path()).args(["docs", "show", "NOPE"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no document with id"));
+}
+
+#[test]
+fn missing_model_is_a_clear_error_not_a_panic() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = run(cited(data.path())
+        .env("CITED_MODELS_DIR", data.path().join("nowhere"))
+        .args(["ingest"])
+        .arg(repo_root().join("corpus/protocols/vte-prophylaxis.md")));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("make models"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn version_states(db: &Path) -> (i64, i64) {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return (0, 0);
+    };
+    conn.query_row(
+        "SELECT COALESCE(SUM(state = 'committed'), 0), COALESCE(SUM(state = 'pending'), 0) FROM versions",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap_or((0, 0))
+}
+
+#[test]
+fn kill_9_during_ingest_then_rerun_leaves_no_duplicates_or_orphans() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let src = tempfile::tempdir().expect("tempdir");
+    let mut ncd: Vec<PathBuf> = std::fs::read_dir(shared_data().join("ncd"))
+        .expect("ncd")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    ncd.sort();
+    let files = &ncd[..40];
+    for f in files {
+        std::fs::copy(f, src.path().join(f.file_name().expect("name"))).expect("copy");
+    }
+
+    let mut child = cited(data.path())
+        .env("CITED_INGEST_COMMIT_EVERY", "4")
+        .args(["ingest", "--json"])
+        .arg(src.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let db = data.path().join("catalog.sqlite");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let killed_at = loop {
+        let (committed, pending) = version_states(&db);
+        if committed >= 4 && pending > 0 {
+            child.kill().expect("kill -9");
+            child.wait().expect("wait");
+            break (committed, pending);
+        }
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "ingest finished before it could be killed"
+        );
+        assert!(Instant::now() < deadline, "ingest made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (committed_before, _) = killed_at;
+
+    // The half-written batch is removed at the next start, and the rerun completes the corpus.
+    let out = run(cited(data.path())
+        .args(["ingest", "--json"])
+        .arg(src.path()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("recovered"),
+        "recovery is reported"
+    );
+    let report = json(&out);
+    let committed_after_kill = report["unchanged"].as_u64().expect("unchanged");
+    assert!(committed_after_kill >= committed_before as u64);
+    assert_eq!(
+        committed_after_kill + report["added"].as_u64().expect("added"),
+        files.len() as u64,
+        "{report}"
+    );
+
+    let out = run(cited(data.path()).args(["check", "--json"]));
+    let check = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{check}");
+    assert_eq!(check["versions"], files.len());
+    assert_eq!(check["pending_versions"], 0);
+    assert_eq!(check["lexical_chunks"], check["catalog_chunks"]);
+    assert_eq!(check["vector_chunks"], check["catalog_chunks"]);
+    let out = run(cited(data.path()).args(["docs", "list", "--json"]));
+    assert_eq!(json(&out).as_array().map(Vec::len), Some(files.len()));
+}
