@@ -369,14 +369,6 @@ fn build(
         &["termination_date", "end_date", "expiration_date"],
         path,
     )?;
-    if let (Some(from), Some(to)) = (effective_date, end_date)
-        && to < from
-    {
-        return Err(ParseError::Metadata {
-            path: path.clone(),
-            reason: format!("termination date {to} is before effective date {from}"),
-        });
-    }
     Ok(ParsedDocument {
         doc_id,
         version,
