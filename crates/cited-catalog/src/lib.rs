@@ -380,12 +380,10 @@ impl Catalog {
     /// All committed versions without metadata or text: what in-force resolution needs.
     pub fn committed_versions(&self) -> Result<Vec<DocumentVersion>> {
         let conn = self.conn()?;
-        let sql = format!(
-            "SELECT version_id, doc_id, version, title, doc_type, effective_date, end_date, declared_status,
-                    content_hash, source, '{{}}', state
-             FROM versions WHERE state = 'committed' ORDER BY doc_id, version_id"
-        );
-        let mut stmt = conn.prepare(&sql)?;
+        let sql = "SELECT version_id, doc_id, version, title, doc_type, effective_date, end_date, declared_status,
+                    content_hash, source, '{}', state
+             FROM versions WHERE state = 'committed' ORDER BY doc_id, version_id";
+        let mut stmt = conn.prepare(sql)?;
         let raws = stmt
             .query_map([], version_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;

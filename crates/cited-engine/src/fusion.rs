@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn rrf_rewards_agreement() {
         let bm25 = [(1, 9.0), (2, 5.0), (3, 1.0)];
-        let dense = [(3, 0.9), (2, 0.8), (4, 0.1)];
+        let dense = [(4, 0.9), (2, 0.8), (5, 0.1)];
         let fused = fuse(
             FusionMethod::Rrf {
                 k: 60.0,
@@ -69,8 +69,8 @@ mod tests {
             &dense,
             10,
         );
-        assert_eq!(fused[0].0, 2, "in both lists near the top");
-        assert_eq!(fused.len(), 4);
+        assert_eq!(fused[0].0, 2, "second in both lists beats first in one");
+        assert_eq!(fused.len(), 5);
     }
 
     #[test]

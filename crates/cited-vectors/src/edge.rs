@@ -234,6 +234,7 @@ mod tests {
         drop(store);
         let store = EdgeVectorStore::open(dir.path(), 4).expect("reopen");
         assert_eq!(store.len().expect("len"), 2);
+        drop(store);
         assert!(matches!(
             EdgeVectorStore::open(dir.path(), 8),
             Err(VectorStoreError::Dimension { .. })

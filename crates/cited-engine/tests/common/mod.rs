@@ -26,8 +26,10 @@ pub fn shared_data() -> PathBuf {
 
 pub fn config(data_dir: &Path) -> Config {
     let root = repo_root();
-    let mut c = Config::default();
-    c.data_dir = data_dir.to_path_buf();
+    let mut c = Config {
+        data_dir: data_dir.to_path_buf(),
+        ..Config::default()
+    };
     c.models.dir = root.join("models/all-minilm-l6-v2");
     c.models.onnxruntime = root.join("models/onnxruntime/libonnxruntime.so");
     assert!(
