@@ -176,6 +176,14 @@ fn version_from_row(
     ))
 }
 
+/// Every change that alters what search may see bumps the generation, so readers refresh their caches.
+fn bump_generation(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
+    tx.execute(
+        "UPDATE catalog_meta SET value = value + 1 WHERE key = 'generation'",
+        [],
+    )
+}
+
 fn finish_version(
     raw: (DocumentVersion, Option<String>, Option<String>, String),
 ) -> Result<DocumentVersion> {
@@ -293,10 +301,7 @@ impl Catalog {
             ],
         )?;
         let version_id = tx.last_insert_rowid();
-        tx.execute(
-            "UPDATE catalog_meta SET value = value + 1 WHERE key = 'generation'",
-            [],
-        )?;
+        bump_generation(&tx)?;
         let mut ids = Vec::with_capacity(chunks.len());
         {
             let mut stmt = tx.prepare(
@@ -318,63 +323,53 @@ impl Catalog {
         Ok((version_id, ids))
     }
 
-    /// Marks versions committed (their chunks are durable in both indexes) and bumps the generation.
-    pub fn commit_versions(&self, ids: &[VersionId]) -> Result<()> {
+    /// Runs `sql` (one `?1` parameter) for each version id in one transaction and bumps the generation.
+    fn update_versions(&self, sql: &str, ids: &[VersionId]) -> Result<()> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         {
-            let mut stmt =
-                tx.prepare("UPDATE versions SET state = 'committed' WHERE version_id = ?1")?;
+            let mut stmt = tx.prepare(sql)?;
             for id in ids {
                 stmt.execute([id])?;
             }
         }
-        tx.execute(
-            "UPDATE catalog_meta SET value = value + 1 WHERE key = 'generation'",
-            [],
-        )?;
+        bump_generation(&tx)?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn version_ids(&self, sql: &str) -> Result<Vec<VersionId>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(sql)?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    /// Marks versions committed (their chunks are durable in both indexes) and bumps the generation.
+    pub fn commit_versions(&self, ids: &[VersionId]) -> Result<()> {
+        self.update_versions(
+            "UPDATE versions SET state = 'committed' WHERE version_id = ?1",
+            ids,
+        )
     }
 
     /// Versions left pending (by a crash or a failed ingest).
     pub fn pending_versions(&self) -> Result<Vec<VersionId>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(
+        self.version_ids(
             "SELECT version_id FROM versions WHERE state = 'pending' ORDER BY version_id",
-        )?;
-        let ids = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(ids)
+        )
     }
 
     /// Removes versions and their chunks. Call only after their index entries are gone.
     pub fn delete_versions(&self, ids: &[VersionId]) -> Result<()> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare("DELETE FROM versions WHERE version_id = ?1")?;
-            for id in ids {
-                stmt.execute([id])?;
-            }
-        }
-        tx.execute(
-            "UPDATE catalog_meta SET value = value + 1 WHERE key = 'generation'",
-            [],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.update_versions("DELETE FROM versions WHERE version_id = ?1", ids)
     }
 
     /// Every version id in the catalog, pending ones included: everything an index may hold.
     pub fn all_version_ids(&self) -> Result<Vec<VersionId>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare("SELECT version_id FROM versions")?;
-        let ids = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(ids)
+        self.version_ids("SELECT version_id FROM versions")
     }
 
     /// All committed versions without metadata or text: what in-force resolution needs.

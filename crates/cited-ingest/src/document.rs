@@ -151,12 +151,14 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
         return build(
             file,
             options,
-            sidecar,
-            None,
-            text,
-            sections,
-            TextKind::Plain,
-            source,
+            Extracted {
+                metadata: sidecar,
+                heading_title: None,
+                canonical_text: text,
+                sections,
+                kind: TextKind::Plain,
+                source,
+            },
         );
     }
 
@@ -185,12 +187,14 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
             build(
                 file,
                 options,
-                sidecar,
-                h1.or(html_title),
-                md,
-                sections,
-                TextKind::Markdown,
-                source,
+                Extracted {
+                    metadata: sidecar,
+                    heading_title: h1.or(html_title),
+                    canonical_text: md,
+                    sections,
+                    kind: TextKind::Markdown,
+                    source,
+                },
             )
         }
         "md" | "markdown" => {
@@ -209,12 +213,14 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
             build(
                 file,
                 options,
-                meta,
-                h1,
-                body,
-                sections,
-                TextKind::Markdown,
-                source,
+                Extracted {
+                    metadata: meta,
+                    heading_title: h1,
+                    canonical_text: body,
+                    sections,
+                    kind: TextKind::Markdown,
+                    source,
+                },
             )
         }
         _ => {
@@ -227,12 +233,14 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
             build(
                 file,
                 options,
-                sidecar,
-                None,
-                text,
-                sections,
-                TextKind::Plain,
-                source,
+                Extracted {
+                    metadata: sidecar,
+                    heading_title: None,
+                    canonical_text: text,
+                    sections,
+                    kind: TextKind::Plain,
+                    source,
+                },
             )
         }
     }
@@ -263,12 +271,14 @@ pub fn parse_source(
     build(
         &file,
         options,
-        meta,
-        None,
-        text.to_string(),
-        sections,
-        TextKind::Plain,
-        doc_id.to_string(),
+        Extracted {
+            metadata: meta,
+            heading_title: None,
+            canonical_text: text.to_string(),
+            sections,
+            kind: TextKind::Plain,
+            source: doc_id.to_string(),
+        },
     )
 }
 
@@ -334,17 +344,29 @@ fn date(
     Ok(None)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build(
-    file: &SourceFile,
-    options: &ParseOptions,
+/// What a format reader produced, before metadata fields are interpreted.
+struct Extracted {
     metadata: Map<String, Value>,
     heading_title: Option<String>,
     canonical_text: String,
     sections: Vec<Section>,
     kind: TextKind,
     source: String,
+}
+
+fn build(
+    file: &SourceFile,
+    options: &ParseOptions,
+    extracted: Extracted,
 ) -> Result<ParsedDocument, ParseError> {
+    let Extracted {
+        metadata,
+        heading_title,
+        canonical_text,
+        sections,
+        kind,
+        source,
+    } = extracted;
     let path = &file.path;
     if canonical_text.trim().is_empty() || sections.is_empty() {
         return Err(ParseError::NoText { path: path.clone() });
