@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system packages Cited needs, if missing: poppler-utils (pdftotext, for PDFs).
+# Installs the system packages Cited needs, if missing: poppler-utils (pdftotext, for PDFs) and time
+# (for scripts/bench.sh).
 # Idempotent; uses sudo when not root.
 set -euo pipefail
 missing=()
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+[ -x /usr/bin/time ] || missing+=(time) # scripts/bench.sh measures peak memory with it
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -143,7 +143,7 @@ impl Default for SearchConfig {
     fn default() -> Self {
         Self {
             fusion: "rrf".into(),
-            rrf_k: 60.0,
+            rrf_k: 20.0,
             dense_weight: 0.5,
             candidates: 50,
         }

@@ -31,7 +31,7 @@ pub struct RetrievalMetrics {
     /// Share of queries with at least one relevant document in the top 5.
     #[serde(rename = "hit@5")]
     pub hit_5: f64,
-    /// Ids of queries with no relevant document in the top 5.
+    /// Question sets only: ids of queries with no relevant document in the top 5.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hit_5_misses: Vec<String>,
     /// Question sets only: share of questions with a chunk holding the evidence quote in the top 5 chunks.
@@ -270,7 +270,8 @@ pub fn evaluate(
         }
         if docs.iter().take(5).any(|d| gain(d) > 0.0) {
             m.hit_5 += 1.0;
-        } else {
+        } else if with_evidence {
+            // Only question sets list misses: they are few and worth reading; BEIR sets have hundreds.
             m.hit_5_misses.push(q.id.clone());
         }
         if !q.evidence.is_empty() {
