@@ -81,6 +81,35 @@ pub struct ChunkWithVersion {
     pub title: String,
 }
 
+/// A review queue item as stored. The JSON columns are owned by the engine, which defines their shape.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewRecord {
+    /// Item id.
+    pub review_id: String,
+    /// The question as asked.
+    pub question: String,
+    /// Normalised question, for reuse of approved answers.
+    pub question_key: String,
+    /// RFC 3339 creation time.
+    pub created_at: String,
+    /// Confidence of the draft.
+    pub confidence: f64,
+    /// Why it needs review.
+    pub reasons: serde_json::Value,
+    /// Draft answer and evidence.
+    pub draft: serde_json::Value,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+    /// Who decided.
+    pub reviewer: Option<String>,
+    /// When (RFC 3339).
+    pub decided_at: Option<String>,
+    /// Reviewer's note.
+    pub note: Option<String>,
+    /// The approved (possibly edited) answer.
+    pub answer: Option<serde_json::Value>,
+}
+
 /// Counts for `docs list` and the ingest summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct CatalogCounts {
@@ -134,6 +163,21 @@ CREATE TABLE IF NOT EXISTS sources (
     fingerprint TEXT NOT NULL,
     version_id  INTEGER NOT NULL REFERENCES versions(version_id) ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS review_items (
+    review_id    TEXT PRIMARY KEY,
+    question     TEXT NOT NULL,
+    question_key TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    confidence   REAL NOT NULL,
+    reasons_json TEXT NOT NULL,
+    draft_json   TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+    reviewer     TEXT,
+    decided_at   TEXT,
+    note         TEXT,
+    answer_json  TEXT
+);
+CREATE INDEX IF NOT EXISTS review_items_key ON review_items(question_key, state);
 CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO catalog_meta(key, value) VALUES ('generation', 0);
 "#;
@@ -508,5 +552,110 @@ impl Catalog {
             versions: versions as u64,
             chunks: chunks as u64,
         })
+    }
+
+    /// Adds a pending review item.
+    pub fn insert_review(
+        &self,
+        review_id: &str,
+        question: &str,
+        question_key: &str,
+        confidence: f64,
+        reasons: &serde_json::Value,
+        draft: &serde_json::Value,
+    ) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO review_items(review_id, question, question_key, created_at, confidence, reasons_json,
+                draft_json, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending')",
+            params![
+                review_id,
+                question,
+                question_key,
+                Utc::now().to_rfc3339(),
+                confidence,
+                reasons.to_string(),
+                draft.to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records a decision on a pending item. Returns false when no pending item has that id.
+    pub fn decide_review(
+        &self,
+        review_id: &str,
+        state: &str,
+        reviewer: &str,
+        note: Option<&str>,
+        answer: Option<&serde_json::Value>,
+    ) -> Result<bool> {
+        let changed = self.conn()?.execute(
+            "UPDATE review_items SET state = ?2, reviewer = ?3, decided_at = ?4, note = ?5, answer_json = ?6
+             WHERE review_id = ?1 AND state = 'pending'",
+            params![review_id, state, reviewer, Utc::now().to_rfc3339(), note, answer.map(|a| a.to_string())],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn reviews_where(&self, clause: &str, arg: &str) -> Result<Vec<ReviewRecord>> {
+        let conn = self.conn()?;
+        let sql = format!(
+            "SELECT review_id, question, question_key, created_at, confidence, reasons_json, draft_json, state,
+                    reviewer, decided_at, note, answer_json
+             FROM review_items WHERE {clause} ORDER BY created_at DESC, review_id"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([arg], |r| {
+                Ok((
+                    ReviewRecord {
+                        review_id: r.get(0)?,
+                        question: r.get(1)?,
+                        question_key: r.get(2)?,
+                        created_at: r.get(3)?,
+                        confidence: r.get(4)?,
+                        reasons: serde_json::Value::Null,
+                        draft: serde_json::Value::Null,
+                        state: r.get(7)?,
+                        reviewer: r.get(8)?,
+                        decided_at: r.get(9)?,
+                        note: r.get(10)?,
+                        answer: None,
+                    },
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(11)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(mut rec, reasons, draft, answer)| {
+                rec.reasons = serde_json::from_str(&reasons)?;
+                rec.draft = serde_json::from_str(&draft)?;
+                rec.answer = answer.map(|a| serde_json::from_str(&a)).transpose()?;
+                Ok(rec)
+            })
+            .collect()
+    }
+
+    /// One review item.
+    pub fn review(&self, review_id: &str) -> Result<Option<ReviewRecord>> {
+        Ok(self
+            .reviews_where("review_id = ?1", review_id)?
+            .into_iter()
+            .next())
+    }
+
+    /// Review items in a state (`pending`, `approved`, `rejected`), newest first.
+    pub fn reviews_in_state(&self, state: &str) -> Result<Vec<ReviewRecord>> {
+        self.reviews_where("state = ?1", state)
+    }
+
+    /// The most recent approved item for a normalised question.
+    pub fn approved_review(&self, question_key: &str) -> Result<Option<ReviewRecord>> {
+        Ok(self
+            .reviews_where("question_key = ?1 AND state = 'approved'", question_key)?
+            .into_iter()
+            .next())
     }
 }

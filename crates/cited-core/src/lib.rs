@@ -3,11 +3,13 @@
 //!
 //! This crate does no I/O. Everything here can be constructed and checked in a unit test.
 
+mod answer;
 mod hash;
 mod in_force;
 mod search;
 mod version;
 
+pub use answer::{AnswerSentence, AnswerStatus, Citation};
 pub use hash::content_hash;
 pub use in_force::{VersionTimeline, in_force_on};
 pub use search::{

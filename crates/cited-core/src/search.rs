@@ -145,4 +145,10 @@ pub struct SearchHit {
     pub end: usize,
     /// The chunk text.
     pub text: String,
+    /// Rank in the BM25 candidate list (1-based), when it was there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bm25_rank: Option<usize>,
+    /// Rank in the dense candidate list (1-based), when it was there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dense_rank: Option<usize>,
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use cited_core::FusionMethod;
+use cited_ingest::{ChunkerOptions, ParseOptions};
 use serde::{Deserialize, Serialize};
 
 /// A configuration that cannot be used.
@@ -53,6 +54,39 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Retrieval.
     pub search: SearchConfig,
+    /// Answers, verification, confidence and review.
+    pub answer: AnswerConfig,
+}
+
+/// How answers are drafted, verified and routed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnswerConfig {
+    /// `extractive` (no model needed).
+    pub answerer: String,
+    /// Passages retrieved for an answer.
+    pub k: usize,
+    /// Sentences in an extractive answer at most.
+    pub max_sentences: usize,
+    /// Minimum support score (0..1) of a sentence against the passage it cites.
+    pub min_support: f32,
+    /// Below this confidence an answer goes to review instead of to the user.
+    pub review_threshold: f32,
+    /// Below this confidence there is no answer at all (the evidence is still shown).
+    pub no_answer_floor: f32,
+}
+
+impl Default for AnswerConfig {
+    fn default() -> Self {
+        Self {
+            answerer: "extractive".into(),
+            k: 8,
+            max_sentences: 3,
+            min_support: 0.55,
+            review_threshold: 0.73,
+            no_answer_floor: 0.4,
+        }
+    }
 }
 
 /// Where the embedding model and ONNX Runtime are.
@@ -110,6 +144,7 @@ impl Default for Config {
             models: ModelsConfig::default(),
             ingest: IngestConfig::default(),
             search: SearchConfig::default(),
+            answer: AnswerConfig::default(),
         }
     }
 }
@@ -126,14 +161,17 @@ impl Default for ModelsConfig {
 }
 
 impl Default for IngestConfig {
+    /// The parser's and chunker's own defaults, so each value is defined once.
     fn default() -> Self {
+        let parse = ParseOptions::default();
+        let chunk = ChunkerOptions::default();
         Self {
-            max_file_bytes: 50 * 1024 * 1024,
-            default_doc_type: "reference".into(),
-            doc_type_by_folder: HashMap::new(),
-            pdftotext: PathBuf::from("pdftotext"),
-            chunk_target_tokens: 120,
-            chunk_max_tokens: 200,
+            max_file_bytes: parse.max_file_bytes,
+            default_doc_type: parse.default_doc_type,
+            doc_type_by_folder: parse.doc_type_by_folder,
+            pdftotext: parse.pdftotext,
+            chunk_target_tokens: chunk.target_tokens,
+            chunk_max_tokens: chunk.max_tokens,
             commit_every: 200,
         }
     }
@@ -212,6 +250,16 @@ impl Config {
                 "CITED_SEARCH_RRF_K" => self.search.rrf_k = parse_env(&name, v)?,
                 "CITED_SEARCH_DENSE_WEIGHT" => self.search.dense_weight = parse_env(&name, v)?,
                 "CITED_SEARCH_CANDIDATES" => self.search.candidates = parse_env(&name, v)?,
+                "CITED_ANSWER_ANSWERER" => self.answer.answerer = v.to_string(),
+                "CITED_ANSWER_K" => self.answer.k = parse_env(&name, v)?,
+                "CITED_ANSWER_MAX_SENTENCES" => self.answer.max_sentences = parse_env(&name, v)?,
+                "CITED_ANSWER_MIN_SUPPORT" => self.answer.min_support = parse_env(&name, v)?,
+                "CITED_ANSWER_REVIEW_THRESHOLD" => {
+                    self.answer.review_threshold = parse_env(&name, v)?
+                }
+                "CITED_ANSWER_NO_ANSWER_FLOOR" => {
+                    self.answer.no_answer_floor = parse_env(&name, v)?
+                }
                 _ => {}
             }
         }
@@ -237,6 +285,32 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "ingest.chunk_target_tokens must be 1..=chunk_max_tokens".into(),
+            ));
+        }
+        let a = &self.answer;
+        if a.answerer != "extractive" {
+            return Err(ConfigError::Invalid(format!(
+                "answer.answerer {:?} is not supported (extractive)",
+                a.answerer
+            )));
+        }
+        if a.k == 0 || a.max_sentences == 0 {
+            return Err(ConfigError::Invalid(
+                "answer.k and answer.max_sentences must be at least 1".into(),
+            ));
+        }
+        let unit = 0.0..=1.0;
+        if !unit.contains(&a.min_support)
+            || !unit.contains(&a.review_threshold)
+            || !unit.contains(&a.no_answer_floor)
+        {
+            return Err(ConfigError::Invalid(
+                "answer.min_support, review_threshold and no_answer_floor are 0..1".into(),
+            ));
+        }
+        if a.no_answer_floor > a.review_threshold {
+            return Err(ConfigError::Invalid(
+                "answer.no_answer_floor must not exceed answer.review_threshold".into(),
             ));
         }
         if self.search.candidates == 0 {

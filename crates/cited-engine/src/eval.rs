@@ -3,7 +3,7 @@
 //! question sets, whether a chunk holding the evidence quote is in the top 5.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cited_core::{MetadataFilter, SearchMode, SearchRequest};
 use cited_ingest::{ParseOptions, ParsedDocument, parse_source};
@@ -338,7 +338,230 @@ pub fn relevant_docs(queries: &[EvalQuery]) -> HashSet<String> {
         .collect()
 }
 
-/// Where a question file's `file` evidence is expected (helps error messages).
-pub fn default_data_root() -> PathBuf {
-    PathBuf::from("../shared/data")
+/// One question of an answer eval.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerCase {
+    /// Question id.
+    pub id: String,
+    /// Whether the set marks it answerable.
+    pub answerable: bool,
+    /// Status under the configured thresholds.
+    pub status: cited_core::AnswerStatus,
+    /// Confidence.
+    pub confidence: f32,
+    /// A verified answer exists (before thresholds).
+    pub has_answer: bool,
+    /// A citation names an evidence document.
+    pub correct_doc: bool,
+    /// ... and its quote overlaps the evidence quote.
+    pub correct_quote: bool,
+    /// Latency of `ask`.
+    pub ms: f64,
+}
+
+/// One row of the risk–coverage table.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskCoverageRow {
+    /// Review threshold.
+    pub threshold: f32,
+    /// Share of all questions answered automatically.
+    pub answered_share: f64,
+    /// Share of automatic answers that are answerable questions with a correct source.
+    pub correct_share: f64,
+    /// Share of unanswerable questions that were not answered.
+    pub abstention_share: f64,
+}
+
+/// `cited eval answers` results.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerEvalReport {
+    /// Answerable questions.
+    pub answerable: usize,
+    /// Unanswerable questions.
+    pub unanswerable: usize,
+    /// Answerable questions answered (status answered).
+    pub answered_share: f64,
+    /// Answerable questions answered with a citation to an evidence document.
+    pub correct_doc_share: f64,
+    /// ... whose quote also overlaps the evidence quote.
+    pub correct_source_share: f64,
+    /// Unanswerable questions ending as needs_review or no_answer.
+    pub abstention_share: f64,
+    /// Citations whose quote is verbatim `canonical_text[start..end]` of the named version with its hash.
+    pub verbatim_share: f64,
+    /// Citations checked.
+    pub citations: usize,
+    /// Sentences verification removed, over all questions.
+    pub unsupported_sentences: usize,
+    /// Latency of ask, p50.
+    pub p50_ms: f64,
+    /// Latency of ask, p95.
+    pub p95_ms: f64,
+    /// The review threshold used for the shares above.
+    pub review_threshold: f32,
+    /// Answered and correct shares at other thresholds.
+    pub risk_coverage: Vec<RiskCoverageRow>,
+    /// Every question.
+    pub cases: Vec<AnswerCase>,
+}
+
+#[derive(Deserialize)]
+struct AnswerQuestion {
+    case_id: String,
+    query: String,
+    answerable: bool,
+    #[serde(default)]
+    evidence: Vec<Evidence>,
+}
+
+fn quote_overlaps(citation: &str, evidence: &str) -> bool {
+    let (c, e) = (
+        normalise_ws(citation).to_lowercase(),
+        normalise_ws(evidence).to_lowercase(),
+    );
+    if c.contains(&e) || e.contains(&c) {
+        return true;
+    }
+    let terms = cited_answer::content_terms(&e);
+    let have = cited_answer::content_terms(&c);
+    !terms.is_empty() && terms.iter().filter(|t| have.contains(t)).count() * 2 >= terms.len()
+}
+
+/// Asks every question of a question file and scores the answers.
+pub fn evaluate_answers(engine: &Engine, path: &Path) -> Result<AnswerEvalReport, EngineError> {
+    let questions: Vec<AnswerQuestion> = read_jsonl(path)?;
+    let threshold = engine.config().answer.review_threshold;
+    let floor = engine.config().answer.no_answer_floor;
+    let mut cases = Vec::new();
+    let (mut citations, mut verbatim, mut unsupported) = (0usize, 0usize, 0usize);
+    for q in &questions {
+        // Route nothing: thresholds are applied below so the same answers give the whole table.
+        let request = crate::AskRequest {
+            question: q.query.clone(),
+            thresholds: Some((0.0, 0.0)),
+            dry_run: true,
+            ..Default::default()
+        };
+        let response = engine.ask(&request)?;
+        unsupported += response.unsupported_sentences;
+        let has_answer = response.status == cited_core::AnswerStatus::Answered;
+        let mut correct_doc = false;
+        let mut correct_quote = false;
+        for c in &response.citations {
+            citations += 1;
+            if let Some(v) = engine.catalog().find_version(&c.doc_id, &c.version)?
+                && v.content_hash == c.content_hash
+                && engine.version_text(v.version_id)?.get(c.start..c.end) == Some(c.quote.as_str())
+            {
+                verbatim += 1;
+            }
+            if !has_answer {
+                continue;
+            }
+            for e in &q.evidence {
+                let doc = match (&e.doc_id, &e.file) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(file)) => Path::new(file)
+                        .with_extension("")
+                        .to_string_lossy()
+                        .into_owned(),
+                    (None, None) => continue,
+                };
+                if doc == c.doc_id {
+                    correct_doc = true;
+                    correct_quote |= quote_overlaps(&c.quote, &e.quote);
+                }
+            }
+        }
+        let status = if !has_answer {
+            response.status
+        } else if response.confidence < floor {
+            cited_core::AnswerStatus::NoAnswer
+        } else if response.confidence < threshold {
+            cited_core::AnswerStatus::NeedsReview
+        } else {
+            cited_core::AnswerStatus::Answered
+        };
+        cases.push(AnswerCase {
+            id: q.case_id.clone(),
+            answerable: q.answerable,
+            status,
+            confidence: response.confidence,
+            has_answer,
+            correct_doc,
+            correct_quote,
+            ms: response.took_ms,
+        });
+    }
+    let answerable = cases.iter().filter(|c| c.answerable).count();
+    let unanswerable = cases.len() - answerable;
+    let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    let answered_at = |c: &AnswerCase, t: f32| c.has_answer && c.confidence >= t.max(floor);
+    let risk_coverage = [0.3f32, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
+        .into_iter()
+        .map(|t| {
+            let answered: Vec<&AnswerCase> = cases.iter().filter(|c| answered_at(c, t)).collect();
+            let correct = answered
+                .iter()
+                .filter(|c| c.answerable && c.correct_quote)
+                .count();
+            let abstained = cases
+                .iter()
+                .filter(|c| !c.answerable && !answered_at(c, t))
+                .count();
+            RiskCoverageRow {
+                threshold: t,
+                answered_share: share(answered.len(), cases.len()),
+                correct_share: share(correct, answered.len()),
+                abstention_share: share(abstained, unanswerable),
+            }
+        })
+        .collect();
+    let mut ms: Vec<f64> = cases.iter().map(|c| c.ms).collect();
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        if ms.is_empty() {
+            0.0
+        } else {
+            ms[((ms.len() as f64 - 1.0) * p).round() as usize]
+        }
+    };
+    let answered_ok =
+        |c: &&AnswerCase| c.answerable && c.status == cited_core::AnswerStatus::Answered;
+    Ok(AnswerEvalReport {
+        answerable,
+        unanswerable,
+        answered_share: share(cases.iter().filter(answered_ok).count(), answerable),
+        correct_doc_share: share(
+            cases
+                .iter()
+                .filter(answered_ok)
+                .filter(|c| c.correct_doc)
+                .count(),
+            answerable,
+        ),
+        correct_source_share: share(
+            cases
+                .iter()
+                .filter(answered_ok)
+                .filter(|c| c.correct_quote)
+                .count(),
+            answerable,
+        ),
+        abstention_share: share(
+            cases
+                .iter()
+                .filter(|c| !c.answerable && c.status != cited_core::AnswerStatus::Answered)
+                .count(),
+            unanswerable,
+        ),
+        verbatim_share: share(verbatim, citations),
+        citations,
+        unsupported_sentences: unsupported,
+        p50_ms: pct(0.5),
+        p95_ms: pct(0.95),
+        review_threshold: threshold,
+        risk_coverage,
+        cases,
+    })
 }

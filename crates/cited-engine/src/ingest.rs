@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::{Engine, EngineError};
 
-/// Chunks embedded per call: bounds memory, and gives length-sorting enough chunks to form batches of
-/// similar length.
+/// Chunks embedded per call: bounds memory, and gives the embedder's length sorting enough chunks to form
+/// batches of similar length.
 const EMBED_BLOCK: usize = 256;
 
 /// A file that was rejected, with the reason.
@@ -352,27 +352,20 @@ impl Engine {
         if chunks.is_empty() {
             return Ok(());
         }
-        // Batches are padded to their longest passage: embedding in length order wastes far less work.
-        let mut order: Vec<usize> = (0..chunks.len()).collect();
-        order.sort_by_key(|&i| chunks[i].text.len());
-        let texts: Vec<String> = order.iter().map(|&i| chunks[i].text.clone()).collect();
+        let texts: Vec<String> = chunks.iter().map(|c| c.text.clone()).collect();
         let embed_started = Instant::now();
-        let sorted = self.embedder()?.embed_passages(&texts)?;
+        let vectors = self.embedder()?.embed_passages(&texts)?;
         tracing::debug!(
             passages = texts.len(),
             ms = embed_started.elapsed().as_millis() as u64,
             "embedded"
         );
-        if sorted.len() != chunks.len() {
+        if vectors.len() != chunks.len() {
             return Err(EngineError::Request(format!(
                 "embedder returned {} vectors for {} passages",
-                sorted.len(),
+                vectors.len(),
                 chunks.len()
             )));
-        }
-        let mut vectors = vec![Vec::new(); chunks.len()];
-        for (vector, &i) in sorted.into_iter().zip(&order) {
-            vectors[i] = vector;
         }
         report.embedded += vectors.len();
         let lexical: Vec<LexicalChunk<'_>> = chunks

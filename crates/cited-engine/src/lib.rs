@@ -2,10 +2,12 @@
 //! and the Qdrant Edge shard; the write path (ingest with its commit protocol and crash recovery) and the
 //! read path (in-force filtering, hybrid retrieval, fusion). No HTTP and no terminal output live here.
 
+mod answer;
 pub mod config;
 pub mod eval;
 pub mod fusion;
 mod ingest;
+mod review;
 mod search;
 
 use std::fs::File;
@@ -18,6 +20,8 @@ use cited_ingest::{ChunkError, Chunker, ChunkerOptions, ParseOptions};
 use cited_lexical::{LexicalError, LexicalIndex};
 use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
 
+pub use answer::{AskRequest, AskResponse, question_key, render_answer};
+pub use cited_catalog::ReviewRecord;
 pub use config::{Config, ConfigError};
 pub use ingest::{FailedFile, IngestProgress, IngestReport};
 pub use search::{DocumentSummary, SearchResponse, VersionView};
@@ -37,6 +41,9 @@ pub enum EngineError {
     /// The vector store failed.
     #[error(transparent)]
     Vectors(#[from] VectorStoreError),
+    /// Drafting or verifying an answer failed.
+    #[error(transparent)]
+    Answer(#[from] cited_answer::AnswerError),
     /// The embedding model failed or is missing.
     #[error(transparent)]
     Embed(#[from] EmbedError),

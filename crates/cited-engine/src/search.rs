@@ -1,7 +1,7 @@
 //! The read path: which versions may be searched (in force on a date, metadata filters), hybrid retrieval
 //! with the filter applied inside both indexes, fusion, and the catalog lookups that turn ids into hits.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
@@ -140,6 +140,13 @@ impl Engine {
             let vector = self.embedder()?.embed_query(&request.query)?;
             self.vectors.search(&vector, &filter, candidates)?
         };
+        let rank_of = |list: &[(u64, f32)]| -> HashMap<u64, usize> {
+            list.iter()
+                .enumerate()
+                .map(|(i, (id, _))| (*id, i + 1))
+                .collect()
+        };
+        let (bm25_ranks, dense_ranks) = (rank_of(&bm25), rank_of(&dense));
         let ranked: Vec<(u64, f32)> = match request.mode {
             SearchMode::Bm25 => bm25.into_iter().take(request.k).collect(),
             SearchMode::Dense => dense.into_iter().take(request.k).collect(),
@@ -148,7 +155,7 @@ impl Engine {
         let ids: Vec<u64> = ranked.iter().map(|(id, _)| *id).collect();
         let chunks = self.catalog.chunks(&ids)?;
         let mut hits = Vec::with_capacity(chunks.len());
-        let scores: std::collections::HashMap<u64, f32> = ranked.iter().copied().collect();
+        let scores: HashMap<u64, f32> = ranked.iter().copied().collect();
         for c in chunks {
             let score = scores.get(&c.chunk.chunk_id).copied().unwrap_or_default();
             // The indexes already filtered; this guards the invariant that no other version leaks out.
@@ -167,6 +174,8 @@ impl Engine {
                 start: c.chunk.span.start,
                 end: c.chunk.span.end,
                 text: c.chunk.text,
+                bm25_rank: bm25_ranks.get(&c.chunk.chunk_id).copied(),
+                dense_rank: dense_ranks.get(&c.chunk.chunk_id).copied(),
             });
         }
         Ok(SearchResponse {

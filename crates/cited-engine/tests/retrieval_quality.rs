@@ -1,4 +1,5 @@
-//! Retrieval quality on the real NCD corpus and its dev questions: the acceptance bar of the spine.
+//! Retrieval and answer quality on the real NCD corpus and its dev questions: the acceptance bars of
+//! issues 2 and 3.
 //! (SciFact takes ~6 minutes to embed, so it runs from `make eval-scifact`; results are in evals/.)
 
 mod common;
@@ -50,6 +51,35 @@ fn ncd_dev_evidence_in_top_5_and_pdf_pages_found() {
         "quote on the right page in the top 5: {:?}",
         pdf_hybrid.passage_misses
     );
+
+    // Answers over the same corpus (issue 3's bar): answerable → answered citing the evidence document for
+    // ≥ 80 %, unanswerable → needs_review / no_answer for ≥ 85 %, every quote verbatim.
+    let answers =
+        eval::evaluate_answers(&engine, &shared.join("evals/ncd-dev.jsonl")).expect("answer eval");
+    println!(
+        "ncd-dev answers: answered {:.3}, evidence doc {:.3}, quote {:.3}, abstained {:.3}, verbatim {:.3}, p50 {:.0} ms",
+        answers.answered_share,
+        answers.correct_doc_share,
+        answers.correct_source_share,
+        answers.abstention_share,
+        answers.verbatim_share,
+        answers.p50_ms
+    );
+    assert!(
+        answers.correct_doc_share >= 0.8,
+        "answered with the evidence document: {:.3}",
+        answers.correct_doc_share
+    );
+    assert!(
+        answers.abstention_share >= 0.85,
+        "unanswerable withheld: {:.3}",
+        answers.abstention_share
+    );
+    assert_eq!(
+        answers.verbatim_share, 1.0,
+        "every citation quote is verbatim in its version"
+    );
+    assert!(answers.citations > 0);
 
     let check = engine.check().expect("check");
     assert!(check.is_consistent(), "{check:?}");

@@ -45,6 +45,18 @@ pub struct Section {
     pub end: usize,
 }
 
+impl Section {
+    /// One section spanning all of `text`, for formats without headings.
+    pub fn whole(text: &str) -> Self {
+        Self {
+            path: String::new(),
+            page: None,
+            start: 0,
+            end: text.len(),
+        }
+    }
+}
+
 /// Which splitter suits the canonical text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextKind {
@@ -151,14 +163,7 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
         return build(
             file,
             options,
-            Extracted {
-                metadata: sidecar,
-                heading_title: None,
-                canonical_text: text,
-                sections,
-                kind: TextKind::Plain,
-                source,
-            },
+            Extracted::plain(sidecar, text, sections, source),
         );
     }
 
@@ -224,23 +229,11 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
             )
         }
         _ => {
-            let sections = vec![Section {
-                path: String::new(),
-                page: None,
-                start: 0,
-                end: text.len(),
-            }];
+            let sections = vec![Section::whole(&text)];
             build(
                 file,
                 options,
-                Extracted {
-                    metadata: sidecar,
-                    heading_title: None,
-                    canonical_text: text,
-                    sections,
-                    kind: TextKind::Plain,
-                    source,
-                },
+                Extracted::plain(sidecar, text, sections, source),
             )
         }
     }
@@ -259,26 +252,14 @@ pub fn parse_source(
         fallback_id: doc_id.to_string(),
         folder: None,
     };
-    let sections = vec![Section {
-        path: String::new(),
-        page: None,
-        start: 0,
-        end: text.len(),
-    }];
+    let sections = vec![Section::whole(text)];
     let mut meta = metadata;
     meta.entry("title")
         .or_insert_with(|| Value::String(title.to_string()));
     build(
         &file,
         options,
-        Extracted {
-            metadata: meta,
-            heading_title: None,
-            canonical_text: text.to_string(),
-            sections,
-            kind: TextKind::Plain,
-            source: doc_id.to_string(),
-        },
+        Extracted::plain(meta, text.to_string(), sections, doc_id.to_string()),
     )
 }
 
@@ -352,6 +333,25 @@ struct Extracted {
     sections: Vec<Section>,
     kind: TextKind,
     source: String,
+}
+
+impl Extracted {
+    /// Plain text (and PDF pages): no headings to take a title from.
+    fn plain(
+        metadata: Map<String, Value>,
+        text: String,
+        sections: Vec<Section>,
+        source: String,
+    ) -> Self {
+        Self {
+            metadata,
+            heading_title: None,
+            canonical_text: text,
+            sections,
+            kind: TextKind::Plain,
+            source,
+        }
+    }
 }
 
 fn build(

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use cited_core::{MetadataFilter, SearchMode, SearchRequest};
-use cited_engine::{Config, Engine, IngestReport, eval};
+use cited_core::{AnswerStatus, MetadataFilter, SearchMode, SearchRequest};
+use cited_engine::{AskRequest, Config, Engine, IngestReport, eval};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -46,6 +46,78 @@ pub struct SearchArgs {
     json: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct AskArgs {
+    /// The question.
+    question: String,
+    /// key=value on document metadata; repeatable.
+    #[arg(long = "filter")]
+    filters: Vec<MetadataFilter>,
+    /// Answer from the versions in force on this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Passages to retrieve (default: answer.k in the config).
+    #[arg(long)]
+    k: Option<usize>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewCommand {
+    /// Items in a state (default: pending).
+    List {
+        /// pending, approved or rejected.
+        #[arg(long, default_value = "pending")]
+        state: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One item: question, draft, evidence, reasons, decision.
+    Show {
+        /// Item id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the draft as it stands.
+    Approve {
+        /// Item id.
+        id: String,
+        /// Reviewer name (default: CITED_REVIEWER, then USER).
+        #[arg(long)]
+        reviewer: Option<String>,
+    },
+    /// Approve your own answer: sentences with [n] markers citing the item's evidence numbers.
+    Edit {
+        /// Item id.
+        id: String,
+        /// File holding the answer text.
+        #[arg(long)]
+        answer_file: PathBuf,
+        /// Reviewer name (default: CITED_REVIEWER, then USER).
+        #[arg(long)]
+        reviewer: Option<String>,
+        /// Note kept with the decision.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject the draft.
+    Reject {
+        /// Item id.
+        id: String,
+        /// Why (kept with the decision).
+        #[arg(long, required = true)]
+        note: String,
+        /// Reviewer name (default: CITED_REVIEWER, then USER).
+        #[arg(long)]
+        reviewer: Option<String>,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum DocsCommand {
     /// Every document with its version in force today.
@@ -71,6 +143,18 @@ pub enum DocsCommand {
 pub enum EvalCommand {
     /// nDCG@10, recall@5/10 and MRR@10 for bm25, dense and hybrid.
     Retrieval(RetrievalArgs),
+    /// Answered, correct-source and abstention shares, verbatim quotes, latency, risk–coverage.
+    Answers {
+        /// A question file (JSONL: query, answerable, evidence).
+        #[arg(long)]
+        questions: PathBuf,
+        /// Files or folders to ingest first (unchanged ones are skipped).
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -143,6 +227,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(args) => ingest(&engine, args),
         Command::Search(args) => search(&engine, args),
         Command::Docs { command } => docs(&engine, command),
+        Command::Ask(args) => ask(&engine, args),
+        Command::Review { command } => review(&engine, command),
+        Command::Eval {
+            command:
+                EvalCommand::Answers {
+                    questions,
+                    corpus,
+                    json,
+                },
+        } => eval_answers(&engine, questions, corpus, *json),
         Command::Check { json } => check(&engine, *json),
         Command::Bench {
             command:
@@ -264,6 +358,196 @@ fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
             .take(240)
             .collect();
         println!("    {snippet}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
+    let request = AskRequest {
+        question: args.question.clone(),
+        filters: args.filters.clone(),
+        as_of: args.as_of,
+        k: args.k,
+        ..AskRequest::default()
+    };
+    let response = engine.ask(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match response.status {
+        AnswerStatus::Answered => {
+            println!("{}", response.answer.as_deref().unwrap_or_default());
+            if let Some(by) = &response.reviewed_by {
+                println!("(reviewed by {by})");
+            }
+        }
+        AnswerStatus::NeedsReview => println!(
+            "Not answered automatically: sent to review ({}). The evidence found:",
+            response.review_id.as_deref().unwrap_or("-")
+        ),
+        AnswerStatus::NoAnswer => println!(
+            "No answer in the documents in force on {}. Closest passages:",
+            response.as_of
+        ),
+    }
+    println!();
+    for c in &response.citations {
+        let page = c.page.map(|p| format!(", p. {p}")).unwrap_or_default();
+        let section = if c.section.is_empty() {
+            String::new()
+        } else {
+            format!(" > {}", c.section)
+        };
+        println!(
+            "[{}] {} v{} — {}{}{} [{}..{}]",
+            c.n, c.doc_id, c.version, c.title, section, page, c.start, c.end
+        );
+        println!(
+            "    \"{}\"",
+            c.quote.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
+    println!(
+        "\nconfidence {:.2}{}",
+        response.confidence,
+        if response.reasons.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", response.reasons.join("; "))
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reviewer_name(given: &Option<String>) -> Result<String> {
+    given
+        .clone()
+        .or_else(|| std::env::var("CITED_REVIEWER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|n| !n.trim().is_empty())
+        .context("name the reviewer with --reviewer (or CITED_REVIEWER)")
+}
+
+fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
+    match command {
+        ReviewCommand::List { state, json } => {
+            let items = engine.reviews(state)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&items)?);
+            } else {
+                for i in &items {
+                    println!(
+                        "{}\t{}\t{:.2}\t{}",
+                        i.review_id, i.created_at, i.confidence, i.question
+                    );
+                }
+                println!("{} {state} item(s)", items.len());
+            }
+        }
+        ReviewCommand::Show { id, json } => {
+            let item = engine.review(id)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&item)?);
+            } else {
+                println!(
+                    "{}: {} ({}; confidence {:.2})",
+                    item.review_id, item.question, item.state, item.confidence
+                );
+                println!("reasons: {}", item.reasons);
+                println!("draft: {}", serde_json::to_string_pretty(&item.draft)?);
+                if let Some(by) = &item.reviewer {
+                    println!(
+                        "decided by {by} at {}",
+                        item.decided_at.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+        ReviewCommand::Approve { id, reviewer } => {
+            engine.approve_review(id, &reviewer_name(reviewer)?)?;
+            println!("approved {id}");
+        }
+        ReviewCommand::Edit {
+            id,
+            answer_file,
+            reviewer,
+            note,
+        } => {
+            let text = std::fs::read_to_string(answer_file)
+                .with_context(|| format!("reading {}", answer_file.display()))?;
+            engine.edit_review(id, &reviewer_name(reviewer)?, &text, note.as_deref())?;
+            println!("approved {id} with the edited answer");
+        }
+        ReviewCommand::Reject { id, note, reviewer } => {
+            engine.reject_review(id, &reviewer_name(reviewer)?, note)?;
+            println!("rejected {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_answers(
+    engine: &Engine,
+    questions: &std::path::Path,
+    corpus: &[PathBuf],
+    json: bool,
+) -> Result<ExitCode> {
+    if !corpus.is_empty() {
+        let report = with_progress(|tick| engine.ingest_paths(corpus, tick))?;
+        eprintln!(
+            "corpus: {} added, {} unchanged, {} failed",
+            report.added,
+            report.unchanged,
+            report.failed.len()
+        );
+    }
+    let report = eval::evaluate_answers(engine, questions)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "answer eval on {}: {} answerable, {} unanswerable",
+        questions.display(),
+        report.answerable,
+        report.unanswerable
+    );
+    println!(
+        "  answered (answerable)           {:.1} %",
+        100.0 * report.answered_share
+    );
+    println!(
+        "  answered citing evidence doc    {:.1} %",
+        100.0 * report.correct_doc_share
+    );
+    println!(
+        "  answered with overlapping quote {:.1} %",
+        100.0 * report.correct_source_share
+    );
+    println!(
+        "  abstained (unanswerable)        {:.1} %",
+        100.0 * report.abstention_share
+    );
+    println!(
+        "  verbatim quotes                 {:.1} % of {}",
+        100.0 * report.verbatim_share,
+        report.citations
+    );
+    println!(
+        "  unsupported sentences removed   {}",
+        report.unsupported_sentences
+    );
+    println!(
+        "  ask latency p50 / p95           {:.1} / {:.1} ms",
+        report.p50_ms, report.p95_ms
+    );
+    println!("  threshold  answered  correct  abstained");
+    for r in &report.risk_coverage {
+        println!(
+            "  {:>9.2}  {:>8.2}  {:>7.2}  {:>9.2}",
+            r.threshold, r.answered_share, r.correct_share, r.abstention_share
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

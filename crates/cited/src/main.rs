@@ -29,6 +29,14 @@ pub enum Command {
     Ingest(commands::IngestArgs),
     /// Search the documents in force (hybrid BM25 + dense by default).
     Search(commands::SearchArgs),
+    /// Answer a question from the documents in force, with verified citations.
+    Ask(commands::AskArgs),
+    /// The human review queue.
+    Review {
+        /// review subcommand.
+        #[command(subcommand)]
+        command: commands::ReviewCommand,
+    },
     /// List and inspect documents and their versions.
     Docs {
         /// docs subcommand.

@@ -1,0 +1,71 @@
+//! Confidence from signals that can be explained to a reviewer. Each is 0..1; the weights are set so that a
+//! passage that is on topic (relevance), covers the question's words (coverage), is found by both
+//! retrievers (agreement) and survives verification (verified share) scores high, and any one missing
+//! pulls the answer toward review. A question that names too little to pick one policy ("Is it covered?")
+//! scales everything down (specificity). Thresholds are calibrated on the dev set (evals/README.md).
+
+use serde::Serialize;
+
+/// The inputs of [`confidence`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ConfidenceSignals {
+    /// Best cosine similarity between the question and an answer sentence, rescaled: 0.2 → 0, 0.7 → 1.
+    pub relevance: f32,
+    /// Share of the question's content terms present in the cited passages.
+    pub coverage: f32,
+    /// Share of cited passages that both BM25 and dense retrieval ranked in their top 10.
+    pub agreement: f32,
+    /// Share of drafted sentences that passed verification.
+    pub verified_share: f32,
+    /// Content terms in the question, as a share of four: vague questions cannot be answered with confidence.
+    pub specificity: f32,
+}
+
+/// Specificity of a question with `terms` content terms.
+pub fn specificity(terms: usize) -> f32 {
+    (terms as f32 / 4.0).min(1.0)
+}
+
+/// Rescales a MiniLM cosine similarity to 0..1 for question–sentence relevance.
+pub fn rescale_relevance(cosine: f32) -> f32 {
+    ((cosine - 0.2) / 0.5).clamp(0.0, 1.0)
+}
+
+/// Weighted mean of the signals, 0..1.
+pub fn confidence(s: &ConfidenceSignals) -> f32 {
+    let evidence =
+        0.40 * s.relevance + 0.30 * s.coverage + 0.15 * s.agreement + 0.15 * s.verified_share;
+    (evidence * (0.6 + 0.4 * s.specificity)).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_strong_is_high_and_off_topic_is_low() {
+        let strong = ConfidenceSignals {
+            relevance: 1.0,
+            coverage: 0.9,
+            agreement: 1.0,
+            verified_share: 1.0,
+            specificity: 1.0,
+        };
+        let off = ConfidenceSignals {
+            relevance: 0.05,
+            coverage: 0.2,
+            agreement: 0.0,
+            ..strong
+        };
+        let vague = ConfidenceSignals {
+            specificity: specificity(1),
+            ..strong
+        };
+        assert!(confidence(&strong) > 0.9);
+        assert!(confidence(&off) < 0.4);
+        assert!(
+            confidence(&vague) < 0.7,
+            "\"Is it covered?\" is not answered with confidence"
+        );
+    }
+}

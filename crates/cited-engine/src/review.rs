@@ -1,0 +1,227 @@
+//! The human review queue: list, show, approve, edit, reject. A decision records who and when; an approved
+//! answer is reused for the same question while its cited versions stay in force (see `answer.rs`).
+
+use cited_answer::{DraftSentence, Passage, SupportPolicy, split_sentences, verify};
+use cited_catalog::ReviewRecord;
+use cited_core::AnswerSentence;
+
+use crate::answer::{ApprovedAnswer, CitationBuilder, ReviewDraft};
+use crate::{Engine, EngineError};
+
+/// Splits `[n]` markers off a sentence: `"Give 5 mg [2][3]."` → (`"Give 5 mg."`, `[2, 3]`).
+fn strip_markers(sentence: &str) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(sentence.len());
+    let mut numbers = Vec::new();
+    let mut rest = sentence;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']').map(|c| open + c) else {
+            break;
+        };
+        let inside = &rest[open + 1..close];
+        let parsed: Option<Vec<usize>> = inside.split(',').map(|n| n.trim().parse().ok()).collect();
+        text.push_str(&rest[..open]);
+        match parsed {
+            Some(ns) if !ns.is_empty() => numbers.extend(ns),
+            _ => text.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    text.push_str(rest);
+    let text = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" .", ".");
+    (text, numbers)
+}
+
+impl Engine {
+    /// Review items in a state, newest first.
+    pub fn reviews(&self, state: &str) -> Result<Vec<ReviewRecord>, EngineError> {
+        if !matches!(state, "pending" | "approved" | "rejected") {
+            return Err(EngineError::Request(format!(
+                "unknown review state {state:?} (pending, approved, rejected)"
+            )));
+        }
+        Ok(self.catalog.reviews_in_state(state)?)
+    }
+
+    /// One review item.
+    pub fn review(&self, id: &str) -> Result<ReviewRecord, EngineError> {
+        self.catalog
+            .review(id)?
+            .ok_or_else(|| EngineError::Request(format!("no review item {id:?}")))
+    }
+
+    fn pending_draft(&self, id: &str) -> Result<ReviewDraft, EngineError> {
+        let item = self.review(id)?;
+        if item.state != "pending" {
+            return Err(EngineError::Request(format!(
+                "review item {id} was already {} by {}",
+                item.state,
+                item.reviewer.as_deref().unwrap_or("someone")
+            )));
+        }
+        serde_json::from_value(item.draft)
+            .map_err(|e| EngineError::Request(format!("review item {id} is damaged: {e}")))
+    }
+
+    fn decide(
+        &self,
+        id: &str,
+        state: &str,
+        reviewer: &str,
+        note: Option<&str>,
+        answer: Option<&ApprovedAnswer>,
+    ) -> Result<(), EngineError> {
+        if reviewer.trim().is_empty() {
+            return Err(EngineError::Request(
+                "a decision needs the reviewer's name".into(),
+            ));
+        }
+        let answer = answer
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| EngineError::Request(format!("cannot store answer: {e}")))?;
+        if self
+            .catalog
+            .decide_review(id, state, reviewer, note, answer.as_ref())?
+        {
+            Ok(())
+        } else {
+            Err(EngineError::Request(format!(
+                "review item {id} is not pending"
+            )))
+        }
+    }
+
+    /// Approves the draft as it stands. Only a draft with verified sentences can be approved; otherwise edit.
+    pub fn approve_review(&self, id: &str, reviewer: &str) -> Result<(), EngineError> {
+        let draft = self.pending_draft(id)?;
+        if draft.sentences.is_empty() {
+            return Err(EngineError::Request(format!(
+                "review item {id} has no verified draft sentence to approve; write the answer with `review edit`"
+            )));
+        }
+        let answer = ApprovedAnswer {
+            sentences: draft.sentences,
+            citations: draft.citations,
+        };
+        self.decide(id, "approved", reviewer, None, Some(&answer))
+    }
+
+    /// Approves the reviewer's own answer: sentences with `[n]` markers citing the item's evidence
+    /// numbers. The reviewer's text goes through the same verification as a model's: a sentence that cites
+    /// nothing, or states a number its passage does not contain, is refused with the reason.
+    pub fn edit_review(
+        &self,
+        id: &str,
+        reviewer: &str,
+        answer_text: &str,
+        note: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let draft = self.pending_draft(id)?;
+        let passages: Vec<Passage> = draft
+            .evidence
+            .iter()
+            .map(|c| Passage {
+                n: c.n,
+                chunk_id: 0,
+                doc_id: c.doc_id.clone(),
+                version: c.version.clone(),
+                title: c.title.clone(),
+                section: c.section.clone(),
+                page: c.page,
+                start: c.start,
+                end: c.end,
+                text: c.quote.clone(),
+                bm25_rank: None,
+                dense_rank: None,
+            })
+            .collect();
+        let mut drafted = Vec::new();
+        for (s, e) in split_sentences(answer_text) {
+            let (text, citations) = strip_markers(&answer_text[s..e]);
+            if !text.is_empty() {
+                drafted.push(DraftSentence {
+                    text,
+                    citations,
+                    span: None,
+                    relevance: None,
+                });
+            }
+        }
+        if drafted.is_empty() {
+            return Err(EngineError::Request("the edited answer is empty".into()));
+        }
+        let policy = SupportPolicy {
+            min_support: self.config.answer.min_support,
+        };
+        let verified = verify(drafted, &passages, self.embedder()?.as_ref(), policy)?;
+        if !verified.removed.is_empty() {
+            let problems: Vec<String> = verified
+                .removed
+                .iter()
+                .map(|r| format!("\"{}\": {}", r.text, r.reason))
+                .collect();
+            return Err(EngineError::Request(format!(
+                "the edited answer was not saved:\n  {}",
+                problems.join("\n  ")
+            )));
+        }
+        let mut builder = CitationBuilder::new(self);
+        let mut sentences = Vec::new();
+        for s in verified.sentences {
+            let mut numbers = Vec::new();
+            for n in &s.citations {
+                if let Some(p) = passages.iter().find(|p| p.n == *n)
+                    && let Some(number) = builder.cite(p.into(), p.start, p.end)?
+                {
+                    numbers.push(number);
+                }
+            }
+            sentences.push(AnswerSentence {
+                text: s.text,
+                citations: numbers,
+            });
+        }
+        let answer = ApprovedAnswer {
+            sentences,
+            citations: builder.citations,
+        };
+        self.decide(
+            id,
+            "approved",
+            reviewer,
+            Some(note.unwrap_or("edited by reviewer")),
+            Some(&answer),
+        )
+    }
+
+    /// Rejects the draft; the question keeps going to review when asked again.
+    pub fn reject_review(&self, id: &str, reviewer: &str, note: &str) -> Result<(), EngineError> {
+        self.pending_draft(id)?;
+        self.decide(id, "rejected", reviewer, Some(note), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_parsed_and_removed() {
+        assert_eq!(
+            strip_markers("Give 5 mg [2][3]."),
+            ("Give 5 mg.".to_string(), vec![2, 3])
+        );
+        assert_eq!(
+            strip_markers("See [1, 4] here"),
+            ("See here".to_string(), vec![1, 4])
+        );
+        assert_eq!(
+            strip_markers("Keep [a] text"),
+            ("Keep [a] text".to_string(), vec![])
+        );
+    }
+}
