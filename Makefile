@@ -33,6 +33,8 @@ eval: eval-ncd eval-scifact
 eval-ncd: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/ncd eval retrieval --questions $(SHARED)/evals/ncd-dev.jsonl \
 		--corpus $(SHARED)/ncd --json > evals/ncd-dev.retrieval.json
+	$(CITED) --data-dir $(EVAL_DATA)/ncd eval answers --questions $(SHARED)/evals/ncd-dev.jsonl \
+		--json > evals/ncd-dev.answers.json
 	$(CITED) --data-dir $(EVAL_DATA)/pdf eval retrieval --questions $(SHARED)/evals/pdf-dev.jsonl \
 		--corpus $(SHARED)/guidelines-pdf --json > evals/pdf-dev.retrieval.json
 

@@ -423,6 +423,7 @@ impl Engine {
         for r in &verified.removed {
             reasons.push(format!("removed a sentence: {}", r.reason));
         }
+        let unknown = self.unknown_terms(question)?;
         let status = if passages.is_empty() {
             reasons.push("no passage of a document in force matched the question".into());
             AnswerStatus::NoAnswer
@@ -433,6 +434,12 @@ impl Engine {
             reasons.push("no drafted sentence survived verification".into());
             AnswerStatus::NeedsReview
         } else if force_review {
+            AnswerStatus::NeedsReview
+        } else if !unknown.is_empty() {
+            reasons.push(format!(
+                "the documents never mention {}",
+                unknown.join(", ")
+            ));
             AnswerStatus::NeedsReview
         } else if conf < floor {
             reasons.push(format!(

@@ -186,6 +186,11 @@ impl Engine {
         })
     }
 
+    /// Question words that no indexed chunk contains (see [`cited_lexical::LexicalIndex::unknown_terms`]).
+    pub fn unknown_terms(&self, text: &str) -> Result<Vec<String>, EngineError> {
+        Ok(self.lexical.unknown_terms(text)?)
+    }
+
     /// Every document with a committed version.
     pub fn list_documents(&self) -> Result<Vec<DocumentSummary>, EngineError> {
         let committed = self.catalog.committed_versions()?;

@@ -171,6 +171,23 @@ impl LexicalIndex {
         self.len() == 0
     }
 
+    /// The words of `text` (as the index analyses them: lower-cased, stemmed, stop words removed) that no
+    /// indexed chunk contains. A question about something the documents never mention is not answerable
+    /// from them, however similar its other words are.
+    pub fn unknown_terms(&self, text: &str) -> Result<Vec<String>> {
+        let mut analyzer = self.index.tokenizer_for_field(self.body)?;
+        let searcher = self.reader.searcher();
+        let mut unknown = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            let term = Term::from_field_text(self.body, &token.text);
+            if searcher.doc_freq(&term)? == 0 && !unknown.contains(&token.text) {
+                unknown.push(token.text.clone());
+            }
+        }
+        Ok(unknown)
+    }
+
     /// BM25 top `limit` chunk ids with scores, limited to the versions `filter` allows.
     pub fn search(
         &self,
