@@ -5,12 +5,16 @@
 
 mod confidence;
 mod extractive;
+mod llm;
+mod markers;
 mod sentences;
 mod terms;
 mod verify;
 
 pub use confidence::{ConfidenceSignals, confidence, rescale_relevance, specificity};
 pub use extractive::ExtractiveAnswerer;
+pub use llm::{LlmAnswerer, LlmSettings, parse_reply, user_prompt};
+pub use markers::{parse_marked_text, strip_markers};
 pub use sentences::split_sentences;
 pub use terms::{NumericFact, content_terms, numeric_facts, unsupported_facts};
 pub use verify::{RemovedSentence, SupportPolicy, VerifiedAnswer, VerifiedSentence, verify};

@@ -2,12 +2,13 @@
 //! reuse answers a reviewer approved while the versions they cite are still in force.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use cited_answer::{
-    Answerer, ConfidenceSignals, ExtractiveAnswerer, Passage, RemovedSentence, SupportPolicy,
-    confidence, content_terms, rescale_relevance, specificity, verify,
+    AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
+    Passage, RemovedSentence, SupportPolicy, confidence, content_terms, rescale_relevance,
+    specificity, verify,
 };
 use cited_core::{
     AnswerSentence, AnswerStatus, Citation, MetadataFilter, SearchHit, SearchMode, SearchRequest,
@@ -358,12 +359,38 @@ impl Engine {
         let hits = self.search(&search)?.hits;
         let passages: Vec<Passage> = hits.iter().map(passage).collect();
         let embedder = self.embedder()?;
-        let mut answerer = ExtractiveAnswerer::new(embedder.clone());
-        answerer.max_sentences = a.max_sentences;
+        let answerer: Box<dyn Answerer> = if a.answerer == "llm" {
+            let llm = &a.llm;
+            Box::new(LlmAnswerer::new(LlmSettings {
+                base_url: llm.base_url.clone(),
+                model: llm.model.clone(),
+                api_key: std::env::var(&llm.api_key_env)
+                    .ok()
+                    .filter(|k| !k.is_empty()),
+                timeout: Duration::from_secs(llm.timeout_secs),
+                max_tokens: llm.max_tokens,
+                json_schema: llm.json_schema,
+            })?)
+        } else {
+            let mut extractive = ExtractiveAnswerer::new(embedder.clone());
+            extractive.max_sentences = a.max_sentences;
+            Box::new(extractive)
+        };
+        let mut model_failed = false;
         let draft = if passages.is_empty() {
             Vec::new()
         } else {
-            answerer.draft(question, &passages)?
+            match answerer.draft(question, &passages) {
+                Ok(draft) => draft,
+                // An unreachable or misbehaving model is not the user's problem: a reviewer answers.
+                Err(AnswerError::Model(reason)) => {
+                    tracing::warn!(%reason, "answer model failed");
+                    reasons.push(format!("the answer model failed: {reason}"));
+                    model_failed = true;
+                    Vec::new()
+                }
+                Err(e) => return Err(e.into()),
+            }
         };
         let drafted = draft.len();
         let verified = verify(
@@ -427,6 +454,8 @@ impl Engine {
         let status = if passages.is_empty() {
             reasons.push("no passage of a document in force matched the question".into());
             AnswerStatus::NoAnswer
+        } else if model_failed {
+            AnswerStatus::NeedsReview
         } else if drafted == 0 {
             reasons.push("no sentence of the retrieved passages answers the question".into());
             AnswerStatus::NoAnswer

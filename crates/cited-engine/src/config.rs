@@ -62,7 +62,7 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnswerConfig {
-    /// `extractive` (no model needed).
+    /// `extractive` (no model needed) or `llm` (see [`LlmConfig`]).
     pub answerer: String,
     /// Passages retrieved for an answer.
     pub k: usize,
@@ -74,6 +74,39 @@ pub struct AnswerConfig {
     pub review_threshold: f32,
     /// Below this confidence there is no answer at all (the evidence is still shown).
     pub no_answer_floor: f32,
+    /// The OpenAI-compatible endpoint of the `llm` answerer.
+    pub llm: LlmConfig,
+}
+
+/// An OpenAI-compatible chat-completions endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    /// Base URL up to the API version, e.g. `http://127.0.0.1:8080/v1`.
+    pub base_url: String,
+    /// Model name sent with each request.
+    pub model: String,
+    /// Environment variable holding the API key (never the key itself in the file).
+    pub api_key_env: String,
+    /// Seconds before a request is abandoned (the question then goes to review).
+    pub timeout_secs: u64,
+    /// Completion length limit in tokens.
+    pub max_tokens: u32,
+    /// Ask for JSON with `response_format` + JSON schema (turn off for servers that reject it).
+    pub json_schema: bool,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080/v1".into(),
+            model: "local".into(),
+            api_key_env: "CITED_LLM_API_KEY".into(),
+            timeout_secs: 30,
+            max_tokens: 512,
+            json_schema: true,
+        }
+    }
 }
 
 impl Default for AnswerConfig {
@@ -85,6 +118,7 @@ impl Default for AnswerConfig {
             min_support: 0.55,
             review_threshold: 0.73,
             no_answer_floor: 0.4,
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -260,6 +294,11 @@ impl Config {
                 "CITED_ANSWER_NO_ANSWER_FLOOR" => {
                     self.answer.no_answer_floor = parse_env(&name, v)?
                 }
+                "CITED_LLM_BASE_URL" => self.answer.llm.base_url = v.to_string(),
+                "CITED_LLM_MODEL" => self.answer.llm.model = v.to_string(),
+                "CITED_LLM_TIMEOUT_SECS" => self.answer.llm.timeout_secs = parse_env(&name, v)?,
+                "CITED_LLM_MAX_TOKENS" => self.answer.llm.max_tokens = parse_env(&name, v)?,
+                "CITED_LLM_JSON_SCHEMA" => self.answer.llm.json_schema = parse_env(&name, v)?,
                 _ => {}
             }
         }
@@ -288,10 +327,16 @@ impl Config {
             ));
         }
         let a = &self.answer;
-        if a.answerer != "extractive" {
+        if !matches!(a.answerer.as_str(), "extractive" | "llm") {
             return Err(ConfigError::Invalid(format!(
-                "answer.answerer {:?} is not supported (extractive)",
+                "answer.answerer {:?} is not extractive or llm",
                 a.answerer
+            )));
+        }
+        let url = &a.llm.base_url;
+        if a.answerer == "llm" && !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "answer.llm.base_url {url:?} is not an http(s) URL"
             )));
         }
         if a.k == 0 || a.max_sentences == 0 {

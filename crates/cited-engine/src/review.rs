@@ -1,39 +1,12 @@
 //! The human review queue: list, show, approve, edit, reject. A decision records who and when; an approved
 //! answer is reused for the same question while its cited versions stay in force (see `answer.rs`).
 
-use cited_answer::{DraftSentence, Passage, SupportPolicy, split_sentences, verify};
+use cited_answer::{Passage, SupportPolicy, parse_marked_text, verify};
 use cited_catalog::ReviewRecord;
 use cited_core::AnswerSentence;
 
 use crate::answer::{ApprovedAnswer, CitationBuilder, ReviewDraft};
 use crate::{Engine, EngineError};
-
-/// Splits `[n]` markers off a sentence: `"Give 5 mg [2][3]."` → (`"Give 5 mg."`, `[2, 3]`).
-fn strip_markers(sentence: &str) -> (String, Vec<usize>) {
-    let mut text = String::with_capacity(sentence.len());
-    let mut numbers = Vec::new();
-    let mut rest = sentence;
-    while let Some(open) = rest.find('[') {
-        let Some(close) = rest[open..].find(']').map(|c| open + c) else {
-            break;
-        };
-        let inside = &rest[open + 1..close];
-        let parsed: Option<Vec<usize>> = inside.split(',').map(|n| n.trim().parse().ok()).collect();
-        text.push_str(&rest[..open]);
-        match parsed {
-            Some(ns) if !ns.is_empty() => numbers.extend(ns),
-            _ => text.push_str(&rest[open..=close]),
-        }
-        rest = &rest[close + 1..];
-    }
-    text.push_str(rest);
-    let text = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(" .", ".");
-    (text, numbers)
-}
 
 impl Engine {
     /// Review items in a state, newest first.
@@ -139,18 +112,7 @@ impl Engine {
                 dense_rank: None,
             })
             .collect();
-        let mut drafted = Vec::new();
-        for (s, e) in split_sentences(answer_text) {
-            let (text, citations) = strip_markers(&answer_text[s..e]);
-            if !text.is_empty() {
-                drafted.push(DraftSentence {
-                    text,
-                    citations,
-                    span: None,
-                    relevance: None,
-                });
-            }
-        }
+        let drafted = parse_marked_text(answer_text);
         if drafted.is_empty() {
             return Err(EngineError::Request("the edited answer is empty".into()));
         }
@@ -202,26 +164,5 @@ impl Engine {
     pub fn reject_review(&self, id: &str, reviewer: &str, note: &str) -> Result<(), EngineError> {
         self.pending_draft(id)?;
         self.decide(id, "rejected", reviewer, Some(note), None)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markers_are_parsed_and_removed() {
-        assert_eq!(
-            strip_markers("Give 5 mg [2][3]."),
-            ("Give 5 mg.".to_string(), vec![2, 3])
-        );
-        assert_eq!(
-            strip_markers("See [1, 4] here"),
-            ("See here".to_string(), vec![1, 4])
-        );
-        assert_eq!(
-            strip_markers("Keep [a] text"),
-            ("Keep [a] text".to_string(), vec![])
-        );
     }
 }
