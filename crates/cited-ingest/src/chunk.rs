@@ -30,6 +30,7 @@ impl Default for ChunkerOptions {
 pub struct Chunker {
     markdown: MarkdownSplitter<Tokenizer>,
     plain: TextSplitter<Tokenizer>,
+    tokenizer: Tokenizer,
 }
 
 impl Chunker {
@@ -58,8 +59,15 @@ impl Chunker {
         let config = |t: Tokenizer| ChunkConfig::new(range.clone()).with_sizer(t);
         Ok(Self {
             markdown: MarkdownSplitter::new(config(tokenizer.clone())),
-            plain: TextSplitter::new(config(tokenizer)),
+            plain: TextSplitter::new(config(tokenizer.clone())),
+            tokenizer,
         })
+    }
+
+    /// Whether `word` (lower case) is a whole word of the model's vocabulary: common English words are;
+    /// drug names, product names and jargon the model never saw whole are not.
+    pub fn is_common_word(&self, word: &str) -> bool {
+        self.tokenizer.token_to_id(word).is_some()
     }
 
     /// Chunks of `doc`, in order, each inside one section.

@@ -142,6 +142,72 @@ fn ingest_search_docs_json_contracts_and_exit_codes() {
     );
     assert_eq!(shown["versions"].as_array().map(Vec::len), Some(2));
 
+    let question = "How soon must antibiotics be given in sepsis?";
+    let out = run(cited(data.path()).args(["ask", question, "--json"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer = json(&out);
+    for key in [
+        "status",
+        "answer",
+        "sentences",
+        "citations",
+        "confidence",
+        "review_id",
+        "took_ms",
+    ] {
+        assert!(answer.get(key).is_some(), "ask has {key}: {answer}");
+    }
+    assert_eq!(answer["status"], "answered", "{answer}");
+    for key in [
+        "n",
+        "doc_id",
+        "version",
+        "content_hash",
+        "title",
+        "section",
+        "page",
+        "start",
+        "end",
+        "quote",
+    ] {
+        assert!(
+            answer["citations"][0].get(key).is_some(),
+            "citation has {key}"
+        );
+    }
+
+    // Through review from the command line: a threshold nothing reaches, approve, then reuse.
+    let out = run(cited(data.path())
+        .env("CITED_ANSWER_REVIEW_THRESHOLD", "0.999")
+        .args(["ask", question, "--json"]));
+    let pending = json(&out);
+    assert_eq!(pending["status"], "needs_review", "{pending}");
+    assert!(pending["answer"].is_null());
+    let id = pending["review_id"]
+        .as_str()
+        .expect("review id")
+        .to_string();
+    let out = run(cited(data.path()).args(["review", "list", "--json"]));
+    assert_eq!(json(&out).as_array().map(Vec::len), Some(1));
+    let out = run(cited(data.path()).args(["review", "approve", &id, "--reviewer", "dr.grey"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(cited(data.path())
+        .env("CITED_ANSWER_REVIEW_THRESHOLD", "0.999")
+        .args(["ask", question, "--json"]));
+    let reused = json(&out);
+    assert_eq!(
+        (reused["status"].as_str(), reused["reviewed_by"].as_str()),
+        (Some("answered"), Some("dr.grey"))
+    );
+
     let out = run(cited(data.path()).args(["search", "x", "--filter", "no-equals-sign"]));
     assert_eq!(out.status.code(), Some(2), "bad arguments are usage errors");
     let out = run(cited(data.path()).args(["docs", "show", "NOPE"]));
