@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cited_embed::Embedder;
+use cited_embed::{Embedder, cosine};
 
 use crate::sentences::split_sentences;
 use crate::terms::content_terms;
@@ -39,17 +39,6 @@ struct Candidate {
     end: usize,
     cosine: f32,
     score: f32,
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
 }
 
 impl Answerer for ExtractiveAnswerer {

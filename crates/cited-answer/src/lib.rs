@@ -62,6 +62,25 @@ pub struct Passage {
     pub dense_rank: Option<usize>,
 }
 
+impl From<&cited_core::SearchHit> for Passage {
+    fn from(hit: &cited_core::SearchHit) -> Self {
+        Self {
+            n: hit.rank,
+            chunk_id: hit.chunk_id,
+            doc_id: hit.doc_id.clone(),
+            version: hit.version.clone(),
+            title: hit.title.clone(),
+            section: hit.section.clone(),
+            page: hit.page,
+            start: hit.start,
+            end: hit.end,
+            text: hit.text.clone(),
+            bm25_rank: hit.bm25_rank,
+            dense_rank: hit.dense_rank,
+        }
+    }
+}
+
 /// A sentence an answerer proposes, citing passages by number; `span` narrows a citation to a byte range
 /// inside the passage when the answerer knows it (the extractive answerer always does).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

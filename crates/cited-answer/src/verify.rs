@@ -1,7 +1,7 @@
 //! Citation verification, the same for every answerer: a sentence survives only if it cites passages that
 //! were given, every number and code in it appears in a cited passage, and the cited passage supports it.
 
-use cited_embed::Embedder;
+use cited_embed::{Embedder, cosine};
 use serde::Serialize;
 
 use crate::terms::{content_terms, unsupported_facts};
@@ -51,17 +51,6 @@ pub struct VerifiedAnswer {
     pub sentences: Vec<VerifiedSentence>,
     /// Sentences removed.
     pub removed: Vec<RemovedSentence>,
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
 }
 
 /// Share of `sentence`'s content terms found in `passage`.

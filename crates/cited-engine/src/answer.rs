@@ -11,9 +11,10 @@ use cited_answer::{
     specificity, verify,
 };
 use cited_core::{
-    AnswerSentence, AnswerStatus, Citation, MetadataFilter, SearchHit, SearchMode, SearchRequest,
+    AnswerSentence, AnswerStatus, Citation, MetadataFilter, SearchMode, SearchRequest,
     VersionState, in_force_on,
 };
+use cited_embed::cosine;
 use serde::{Deserialize, Serialize};
 
 use crate::{Engine, EngineError};
@@ -131,17 +132,6 @@ pub fn render_answer(sentences: &[AnswerSentence]) -> String {
         .join(" ")
 }
 
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
-}
-
 /// What a citation points into: a document version and where in it.
 #[derive(Clone, Copy)]
 pub(crate) struct Source<'a> {
@@ -243,23 +233,6 @@ impl<'e> CitationBuilder<'e> {
     }
 }
 
-fn passage(hit: &SearchHit) -> Passage {
-    Passage {
-        n: hit.rank,
-        chunk_id: hit.chunk_id,
-        doc_id: hit.doc_id.clone(),
-        version: hit.version.clone(),
-        title: hit.title.clone(),
-        section: hit.section.clone(),
-        page: hit.page,
-        start: hit.start,
-        end: hit.end,
-        text: hit.text.clone(),
-        bm25_rank: hit.bm25_rank,
-        dense_rank: hit.dense_rank,
-    }
-}
-
 impl Engine {
     /// Whether every citation of an approved answer still names the version in force on `date`.
     fn approved_still_valid(
@@ -357,7 +330,7 @@ impl Engine {
             as_of: Some(as_of),
         };
         let hits = self.search(&search)?.hits;
-        let passages: Vec<Passage> = hits.iter().map(passage).collect();
+        let passages: Vec<Passage> = hits.iter().map(Passage::from).collect();
         let embedder = self.embedder()?;
         let answerer: Box<dyn Answerer> = if a.answerer == "llm" {
             let llm = &a.llm;

@@ -161,23 +161,7 @@ fn a_dose_absent_from_the_passages_never_reaches_the_user() {
         })
         .expect("search")
         .hits;
-    let passages: Vec<Passage> = hits
-        .iter()
-        .map(|h| Passage {
-            n: h.rank,
-            chunk_id: h.chunk_id,
-            doc_id: h.doc_id.clone(),
-            version: h.version.clone(),
-            title: h.title.clone(),
-            section: h.section.clone(),
-            page: h.page,
-            start: h.start,
-            end: h.end,
-            text: h.text.clone(),
-            bm25_rank: h.bm25_rank,
-            dense_rank: h.dense_rank,
-        })
-        .collect();
+    let passages: Vec<Passage> = hits.iter().map(Passage::from).collect();
     let sentence = |text: &str, n: usize| DraftSentence {
         text: text.into(),
         citations: vec![n],
