@@ -26,7 +26,7 @@ build:
 test: models deps
 	cargo fmt --all -- --check
 	cargo clippy --release --locked --all-targets -- -D warnings
-	cargo test --release --locked --workspace
+	cargo test --release --locked --workspace --no-fail-fast
 
 ## Retrieval evals on the shared data; results are written to evals/.
 eval: eval-ncd eval-scifact

@@ -36,7 +36,14 @@ pub fn strip_markers(sentence: &str) -> (String, Vec<usize>) {
 pub fn parse_marked_text(text: &str) -> Vec<DraftSentence> {
     let mut out: Vec<DraftSentence> = Vec::new();
     for (s, e) in split_sentences(text) {
-        let (sentence, citations) = strip_markers(&text[s..e]);
+        let mut segment = &text[s..e];
+        // Markers before any words belong to the sentence before: "… daily. [2] Stop …".
+        if let Some(previous) = out.last_mut() {
+            let (lead, rest) = leading_markers(segment);
+            previous.citations.extend(lead);
+            segment = rest;
+        }
+        let (sentence, citations) = strip_markers(segment);
         if sentence.chars().any(char::is_alphanumeric) {
             out.push(DraftSentence {
                 text: sentence,
@@ -49,6 +56,25 @@ pub fn parse_marked_text(text: &str) -> Vec<DraftSentence> {
         }
     }
     out
+}
+
+/// Citation numbers at the start of `segment` and the rest of it.
+fn leading_markers(segment: &str) -> (Vec<usize>, &str) {
+    let mut numbers = Vec::new();
+    let mut rest = segment.trim_start();
+    while let Some(inner) = rest.strip_prefix('[') {
+        let Some(close) = inner.find(']') else { break };
+        let parsed: Option<Vec<usize>> = inner[..close]
+            .split(',')
+            .map(|n| n.trim().parse().ok())
+            .collect();
+        match parsed {
+            Some(ns) if !ns.is_empty() => numbers.extend(ns),
+            _ => break,
+        }
+        rest = inner[close + 1..].trim_start();
+    }
+    (numbers, rest)
 }
 
 #[cfg(test)]
