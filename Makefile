@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test lint eval eval-ncd eval-scifact bench llm-test clean-data
+.PHONY: demo models deps build test lint eval eval-ncd eval-questions eval-verify eval-scifact bench llm-test clean-data
 
 ## Quick start: fetch models, build, ingest the sample corpus, run a first search and a first question.
 demo: models deps build
@@ -29,7 +29,7 @@ test: models deps
 	cargo test --release --locked --workspace --no-fail-fast
 
 ## Retrieval evals on the shared data; results are written to evals/.
-eval: eval-ncd eval-scifact
+eval: eval-ncd eval-questions eval-verify eval-scifact
 
 eval-ncd: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/ncd eval retrieval --questions $(SHARED)/evals/ncd-dev.jsonl \
@@ -38,6 +38,21 @@ eval-ncd: models deps build
 		--json > evals/ncd-dev.answers.json
 	$(CITED) --data-dir $(EVAL_DATA)/pdf eval retrieval --questions $(SHARED)/evals/pdf-dev.jsonl \
 		--corpus $(SHARED)/guidelines-pdf --json > evals/pdf-dev.retrieval.json
+
+## Answers scored by key facts: the hospital, the NCDs and the guideline PDFs in one data directory, both halves.
+eval-questions: models deps build
+	$(CITED) --data-dir $(EVAL_DATA)/all ingest corpus/ $(SHARED)/ncd $(SHARED)/guidelines-pdf > /dev/null || [ $$? -eq 3 ]
+	$(CITED) --data-dir $(EVAL_DATA)/all eval answers --questions evals/questions/ncd.jsonl \
+		--questions evals/questions/hospital.jsonl --questions evals/questions/guidelines.jsonl \
+		--json > evals/questions.answers.json
+	$(CITED) --data-dir $(EVAL_DATA)/all eval answers --questions evals/questions/ncd.jsonl \
+		--questions evals/questions/hospital.jsonl --questions evals/questions/guidelines.jsonl
+
+## Verification against adversarial drafts through the llm answerer path (stub endpoint on loopback).
+eval-verify: models deps build
+	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl \
+		--json > evals/verify-adversarial.results.json
+	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl
 
 eval-scifact: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/scifact eval retrieval --beir $(SHARED)/scifact --split train \

@@ -3,20 +3,33 @@
 //! answer reaches the user, goes to a reviewer, or is withheld. No storage and no HTTP here: the engine
 //! hands passages in and recomputes every quote from the catalog.
 
+mod clauses;
 mod confidence;
+mod cues;
 mod extractive;
+mod facts;
 mod llm;
 mod markers;
+mod question;
 mod sentences;
 mod terms;
 mod verify;
 
+pub use clauses::{
+    SupportUnit, draft_clauses, introduces_list, is_list_item, list_extent, support_units,
+};
 pub use confidence::{ConfidenceSignals, confidence, rescale_relevance, specificity};
+pub use cues::negated;
 pub use extractive::ExtractiveAnswerer;
+pub use facts::{Comparator, Fact, facts, unsupported_facts};
 pub use llm::{LlmAnswerer, LlmSettings, parse_reply, user_prompt};
 pub use markers::{parse_marked_text, strip_markers};
+pub use question::{
+    ConditionFit, asks_definition, asks_for_list, asks_for_number, asks_preamble, condition_fit,
+    is_comparative, is_definition, is_preamble_section, question_parts, stated_values,
+};
 pub use sentences::split_sentences;
-pub use terms::{NumericFact, content_terms, numeric_facts, unsupported_facts};
+pub use terms::content_terms;
 pub use verify::{RemovedSentence, SupportPolicy, VerifiedAnswer, VerifiedSentence, verify};
 
 use cited_embed::EmbedError;

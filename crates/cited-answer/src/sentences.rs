@@ -42,6 +42,16 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn is_abbreviation_or_letter(before: &str) -> bool {
+    // "1." opening a numbered item ("settings:\n1. Perform hand hygiene") does not end a sentence.
+    let trimmed_end = before.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = before.len() - trimmed_end.len();
+    if (1..=2).contains(&digits)
+        && (trimmed_end.is_empty()
+            || trimmed_end.ends_with('\n')
+            || trimmed_end.trim_end().ends_with(':'))
+    {
+        return true;
+    }
     let word = before
         .rsplit(|c: char| c.is_whitespace() || c == '(')
         .next()

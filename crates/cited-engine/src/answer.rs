@@ -1,22 +1,28 @@
 //! `ask`: retrieve, draft, verify, cite, score confidence, route (answered / needs_review / no_answer), and
 //! reuse answers a reviewer approved while the versions they cite are still in force.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use cited_answer::{
     AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
-    Passage, RemovedSentence, SupportPolicy, confidence, content_terms, rescale_relevance,
-    specificity, verify,
+    Passage, RemovedSentence, SupportPolicy, confidence, content_terms, facts, is_list_item,
+    negated, question_parts, rescale_relevance, specificity, split_sentences, stated_values,
+    verify,
 };
 use cited_core::{
-    AnswerSentence, AnswerStatus, Citation, MetadataFilter, SearchMode, SearchRequest,
-    VersionState, in_force_on,
+    AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit, SearchMode,
+    SearchRequest, VersionFilter, VersionState, VersionStatus, in_force_on,
 };
 use cited_embed::cosine;
 use serde::{Deserialize, Serialize};
 
+use crate::understand::{
+    Correction, ReadQuestion, VersionReference, Vocabulary, asks_what_changed, load_dictionary,
+    read_question, version_reference,
+};
 use crate::{Engine, EngineError};
 
 /// A question.
@@ -55,6 +61,12 @@ pub struct AskResponse {
     pub reviewed_by: Option<String>,
     /// Why the answer is not (fully) automatic.
     pub reasons: Vec<String>,
+    /// What the user must know about the answer: the version or date it came from when the question
+    /// named one, a retired or not-yet-effective document with its dates, a premise the documents
+    /// contradict, a part of the question the documents do not answer, what changed between versions.
+    pub notices: Vec<String>,
+    /// Words of the question read as other words (spelling, shorthand) before retrieval.
+    pub corrections: Vec<Correction>,
     /// Drafted sentences that verification removed.
     pub unsupported_sentences: usize,
     /// The signals behind the confidence.
@@ -120,6 +132,251 @@ pub fn question_key(question: &str) -> String {
         .to_string()
 }
 
+/// Words of a question that say what kind of thing is asked, not which thing: never a reason to review.
+const GENERIC_QUESTION_WORDS: &[&str] = &[
+    "what",
+    "which",
+    "when",
+    "where",
+    "who",
+    "how",
+    "does",
+    "do",
+    "is",
+    "are",
+    "can",
+    "could",
+    "should",
+    "would",
+    "the",
+    "and",
+    "for",
+    "medicare",
+    "cms",
+    "national",
+    "nationally",
+    "coverage",
+    "covered",
+    "cover",
+    "covers",
+    "determination",
+    "ncd",
+    "ncds",
+    "policy",
+    "policies",
+    "protocol",
+    "protocols",
+    "hospital",
+    "patient",
+    "patients",
+    "beneficiary",
+    "beneficiaries",
+    "document",
+    "documents",
+    "rule",
+    "rules",
+    "required",
+    "requirement",
+    "requirements",
+    "criteria",
+    "guideline",
+    "guidelines",
+    "cdc",
+    "please",
+    "tell",
+    "need",
+    "know",
+    "quick",
+    "question",
+    "hey",
+    "thanks",
+    "exactly",
+    "currently",
+    "current",
+    "version",
+    "versions",
+    "northwind",
+    "brigid",
+    "sbh",
+    "nwh",
+    "id",
+    "yes",
+    "okay",
+    "ok",
+];
+
+/// Words that name a kind of document, code or payer detail this product's corpus may not hold.
+const SCOPE_WORDS: &[&str] = &[
+    "lcd",
+    "lcds",
+    "article",
+    "articles",
+    "billing",
+    "bill",
+    "billed",
+    "cpt",
+    "hcpcs",
+    "icd",
+    "modifier",
+    "modifiers",
+    "fee",
+    "fees",
+    "payment",
+    "payments",
+    "reimbursement",
+    "reimburse",
+    "reimbursed",
+    "price",
+    "cost",
+    "costs",
+    "copay",
+    "copayment",
+    "deductible",
+    "coinsurance",
+    "brand",
+    "brands",
+    "manufacturer",
+    "phone",
+    "fax",
+    "address",
+    "website",
+    "portal",
+    "medicaid",
+    "aetna",
+    "cigna",
+    "humana",
+    "unitedhealthcare",
+    "tricare",
+    "pediatric",
+    "paediatric",
+    "children",
+    "child",
+    "infant",
+    "infants",
+    "neonatal",
+    "neonate",
+    "neonates",
+    "pregnancy",
+    "pregnant",
+    "state",
+    "county",
+    "contractor",
+    "contractors",
+    "jurisdiction",
+    "mac",
+];
+
+/// Whether a drafted text ends inside a list (its last line is an item, or it ends with ';' or ':').
+fn ends_in_list(text: &str) -> bool {
+    let last = text.lines().last().unwrap_or_default().trim_end();
+    is_list_item(last) || last.ends_with(';') || last.ends_with(':')
+}
+
+/// The initial letters of consecutive words of the cited versions' texts, for recognising acronyms.
+fn have_initials(citations: &[Citation], engine: &Engine) -> Result<String, EngineError> {
+    let mut out = String::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for c in citations {
+        if !seen.insert((c.doc_id.clone(), c.version.clone())) {
+            continue;
+        }
+        if let Some(v) = engine.catalog.find_version(&c.doc_id, &c.version)? {
+            let text = engine.version_text(v.version_id)?;
+            out.extend(
+                text.split(|ch: char| !ch.is_alphanumeric())
+                    .filter_map(|w| w.chars().next())
+                    .map(|ch| ch.to_ascii_lowercase()),
+            );
+            out.push(' ');
+        }
+    }
+    Ok(out)
+}
+
+/// Values the question states that the answer contradicts: "within 3 hours" asked, "within 1 hour"
+/// answered. A value the answer's condition admits ("creatinine clearance 25" against "below 30") agrees.
+pub fn premise_conflicts(question: &str, answer: &str) -> Vec<String> {
+    // A value that describes the patient ("back pain for 3 weeks") is a condition, not a claim about the
+    // document; only a question that takes a rule for granted states a premise.
+    if !presumes(question) {
+        return Vec::new();
+    }
+    let answer_facts = facts(answer);
+    let mut out = Vec::new();
+    for q in stated_values(question) {
+        let Some(unit) = &q.unit else { continue };
+        let same_unit: Vec<_> = answer_facts
+            .iter()
+            .filter(|a| a.unit.as_ref() == Some(unit))
+            .collect();
+        if same_unit.is_empty() {
+            continue;
+        }
+        let agrees = same_unit.iter().any(|a| {
+            q.supported_by(a)
+                || q.number().and_then(|x| a.admits(x)).unwrap_or(false)
+                || (q.interval().is_some() && a.interval() == q.interval())
+        });
+        if !agrees && let Some(a) = same_unit.first() {
+            out.push(format!("the question says {q}, the cited passage says {a}"));
+        }
+    }
+    out
+}
+
+/// Whether a question takes a claim for granted: "Since ...", "Why is ...", "..., right?".
+fn presumes(question: &str) -> bool {
+    let q = question.trim().to_lowercase();
+    [
+        "why ",
+        "since ",
+        "given that ",
+        "given ",
+        "because ",
+        "how come ",
+        "as ",
+        "now that ",
+    ]
+    .iter()
+    .any(|p| q.starts_with(p))
+        || [
+            ", right",
+            " right?",
+            "correct?",
+            "isn't it",
+            "is it true",
+            "confirm that",
+            "i heard",
+            "i read",
+        ]
+        .iter()
+        .any(|p| q.contains(p))
+        || q.contains(" since ")
+}
+
+/// A question that takes a claim for granted ("Why is CPAP covered for snoring?", "Since X is not
+/// required, ...") while the sentence that answers it says the opposite.
+pub fn premise_polarity_conflict(question: &str, sentences: &[AnswerSentence]) -> Option<String> {
+    let q = question.trim().to_lowercase();
+    if !presumes(question) {
+        return None;
+    }
+    let terms = content_terms(&q);
+    let best = sentences.iter().max_by_key(|s| {
+        let have = content_terms(&s.text);
+        terms.iter().filter(|t| have.contains(t)).count()
+    })?;
+    let have = content_terms(&best.text);
+    let shared = terms.iter().filter(|t| have.contains(t)).count();
+    (shared * 2 >= terms.len() && negated(&q) != negated(&best.text)).then(|| {
+        if negated(&best.text) {
+            "the question takes for granted what the cited passage says is not so".to_string()
+        } else {
+            "the question takes for granted a \"not\" the cited passage does not say".to_string()
+        }
+    })
+}
+
 /// Joins sentences with their `[n]` markers.
 pub fn render_answer(sentences: &[AnswerSentence]) -> String {
     sentences
@@ -154,6 +411,30 @@ impl<'a> From<&'a Passage> for Source<'a> {
     }
 }
 
+impl<'a> From<&'a SearchHit> for Source<'a> {
+    fn from(h: &'a SearchHit) -> Self {
+        Self {
+            doc_id: &h.doc_id,
+            version: &h.version,
+            title: &h.title,
+            section: &h.section,
+            page: h.page,
+        }
+    }
+}
+
+impl<'a> From<&'a DocumentVersion> for Source<'a> {
+    fn from(v: &'a DocumentVersion) -> Self {
+        Self {
+            doc_id: &v.doc_id,
+            version: &v.version,
+            title: &v.title,
+            section: "",
+            page: None,
+        }
+    }
+}
+
 impl<'a> From<&'a Citation> for Source<'a> {
     fn from(c: &'a Citation) -> Self {
         Self {
@@ -180,6 +461,69 @@ impl<'e> CitationBuilder<'e> {
             texts: HashMap::new(),
             citations: Vec::new(),
         }
+    }
+
+    fn text(&mut self, source: Source<'_>) -> Result<Option<&str>, EngineError> {
+        let key = (source.doc_id.to_string(), source.version.to_string());
+        if !self.texts.contains_key(&key) {
+            let Some(v) = self
+                .engine
+                .catalog
+                .find_version(source.doc_id, source.version)?
+            else {
+                return Ok(None);
+            };
+            let text = self.engine.version_text(v.version_id)?;
+            self.texts.insert(key.clone(), (v.content_hash, text));
+        }
+        Ok(self.texts.get(&key).map(|(_, t)| t.as_str()))
+    }
+
+    /// Where the list whose item ends at `end` ends in the version's text: after its last consecutive item.
+    pub(crate) fn list_end(
+        &mut self,
+        source: Source<'_>,
+        end: usize,
+    ) -> Result<usize, EngineError> {
+        let Some(text) = self.text(source)? else {
+            return Ok(end);
+        };
+        let mut at = end;
+        loop {
+            let rest = &text[at..];
+            let Some(line_start) = rest.find('\n') else {
+                break;
+            };
+            // Items follow on the next line, or after one blank line.
+            let after = &rest[line_start + 1..];
+            let skipped = after.len() - after.trim_start_matches([' ', '\t', '\n']).len();
+            let blank_lines = after[..skipped].matches('\n').count();
+            let line = &after[skipped..];
+            let line_end = line.find('\n').unwrap_or(line.len());
+            let continues = text[..at].trim_end().ends_with([';', ':']);
+            if blank_lines > 1
+                || !rest[..line_start].trim().is_empty()
+                || line[..line_end].trim().is_empty()
+                || !(is_list_item(&line[..line_end]) || continues)
+            {
+                break;
+            }
+            at += line_start + 1 + skipped + line[..line_end].trim_end().len();
+        }
+        Ok(at)
+    }
+
+    /// `canonical_text[start..end]` of a version.
+    pub(crate) fn text_of(
+        &mut self,
+        source: Source<'_>,
+        start: usize,
+        end: usize,
+    ) -> Result<Option<String>, EngineError> {
+        Ok(self
+            .text(source)?
+            .and_then(|t| t.get(start..end))
+            .map(str::to_string))
     }
 
     /// The number of the citation of `[start, end)` in this version, adding it if new. The quote is
@@ -269,6 +613,387 @@ impl Engine {
         Ok(None)
     }
 
+    /// The catalog's words, for spelling; rebuilt when a new version is committed.
+    fn vocabulary(&self) -> Result<Arc<Vocabulary>, EngineError> {
+        let generation = self.catalog.generation()?;
+        let mut slot = self
+            .vocabulary
+            .lock()
+            .map_err(|_| EngineError::Request("vocabulary lock poisoned".into()))?;
+        if let Some((g, v)) = slot.as_ref()
+            && *g == generation
+        {
+            return Ok(v.clone());
+        }
+        let versions = self.catalog.committed_versions()?;
+        let mut texts = Vec::with_capacity(versions.len() * 2);
+        for v in &versions {
+            texts.push(v.title.clone());
+            if let Some(t) = self.catalog.canonical_text(v.version_id)? {
+                texts.push(t);
+            }
+        }
+        let vocabulary = Arc::new(Vocabulary::from_texts(texts.iter().map(String::as_str)));
+        *slot = Some((generation, vocabulary.clone()));
+        Ok(vocabulary)
+    }
+
+    fn dictionary(&self) -> &HashSet<String> {
+        self.dictionary
+            .get_or_init(|| load_dictionary(&self.config.answer.dictionary))
+    }
+
+    /// Spelling, shorthand and the words no document contains.
+    fn read(&self, question: &str) -> Result<ReadQuestion, EngineError> {
+        let vocabulary = self.vocabulary()?;
+        let chunker = self.chunker()?;
+        let mut read = read_question(question, &vocabulary, self.dictionary(), |w| {
+            chunker.is_common_word(w)
+        });
+        let mut unknown = Vec::new();
+        for word in std::mem::take(&mut read.unknown) {
+            // Absent in every stemmed form too ("trials" is not unknown when "trial" is indexed).
+            if !self.unknown_terms(&word)?.is_empty() {
+                unknown.push(word);
+            }
+        }
+        read.unknown = unknown;
+        Ok(read)
+    }
+
+    /// Committed versions of a document, oldest first.
+    fn committed_versions_of(&self, doc_id: &str) -> Result<Vec<DocumentVersion>, EngineError> {
+        let mut versions: Vec<DocumentVersion> = self
+            .catalog
+            .versions_of(doc_id)?
+            .into_iter()
+            .filter(|v| v.state == VersionState::Committed)
+            .collect();
+        versions.sort_by_key(|v| (v.effective_date, v.ingest_seq));
+        Ok(versions)
+    }
+
+    /// When no version of `doc_id` is in force on `date`: why, with dates.
+    fn not_in_force_notice(
+        &self,
+        doc_id: &str,
+        date: NaiveDate,
+    ) -> Result<Option<String>, EngineError> {
+        let versions = self.committed_versions_of(doc_id)?;
+        let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
+        let (active, statuses) = in_force_on(&timelines, date);
+        if active.is_some() || versions.is_empty() {
+            return Ok(None);
+        }
+        let Some(last) = versions.last() else {
+            return Ok(None);
+        };
+        let name = format!("{} ({doc_id})", last.title);
+        if let Some((v, _)) = versions
+            .iter()
+            .zip(&statuses)
+            .find(|(_, s)| **s == VersionStatus::Scheduled)
+        {
+            let first = v
+                .effective_date
+                .map_or_else(|| "a later date".to_string(), |d| d.to_string());
+            return Ok(Some(format!(
+                "{name} was not in force on {date}: its first version (v{}) took effect on {first}.",
+                v.version
+            )));
+        }
+        let from = last
+            .effective_date
+            .map(|d| format!(" in force from {d}"))
+            .unwrap_or_default();
+        Ok(Some(match last.end_date {
+            Some(end) => format!(
+                "{name} is retired: its last version, v{},{from} was terminated on {end}. No version of it is in force on {date}.",
+                last.version
+            ),
+            None => format!(
+                "{name} is retired: its last version, v{},{from} is declared retired. No version of it is in force on {date}.",
+                last.version
+            ),
+        }))
+    }
+
+    /// The version a question names ("version 1", "the previous policy") of the document it is about.
+    fn named_version(
+        &self,
+        doc_id: &str,
+        reference: &VersionReference,
+        date: NaiveDate,
+    ) -> Result<Result<DocumentVersion, String>, EngineError> {
+        let versions = self.committed_versions_of(doc_id)?;
+        let labels = versions
+            .iter()
+            .map(|v| format!("v{}", v.version))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match reference {
+            VersionReference::Label(label) => {
+                let wanted = label.trim_end_matches(".0");
+                Ok(versions
+                    .into_iter()
+                    .find(|v| v.version == *label || v.version.trim_end_matches(".0") == wanted)
+                    .ok_or_else(|| {
+                        format!("{doc_id} has no version {label}; its versions are {labels}.")
+                    }))
+            }
+            VersionReference::Previous => {
+                let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
+                let current = in_force_on(&timelines, date).0;
+                let position = versions
+                    .iter()
+                    .position(|v| Some(v.version_id) == current)
+                    .unwrap_or(versions.len());
+                Ok(position
+                    .checked_sub(1)
+                    .and_then(|i| versions.get(i).cloned())
+                    .ok_or_else(|| {
+                        format!("{doc_id} has no earlier version than the one in force ({labels}).")
+                    }))
+            }
+            VersionReference::AsOf(_) => Err(EngineError::Request(
+                "a date reference selects versions by date, not by label".into(),
+            )),
+        }
+    }
+
+    /// How a named version stands, for the notice that says which version answered.
+    fn version_notice(&self, v: &DocumentVersion, date: NaiveDate) -> Result<String, EngineError> {
+        let versions = self.committed_versions_of(&v.doc_id)?;
+        let timelines: Vec<_> = versions.iter().map(|x| x.timeline()).collect();
+        let (active, _) = in_force_on(&timelines, date);
+        let effective = v
+            .effective_date
+            .map(|d| format!(", effective {d}"))
+            .unwrap_or_default();
+        let now = versions
+            .iter()
+            .find(|x| Some(x.version_id) == active)
+            .map(|x| {
+                if x.version_id == v.version_id {
+                    " It is the version in force.".to_string()
+                } else {
+                    format!(
+                        " It is not in force: v{} is (effective {}).",
+                        x.version,
+                        x.effective_date
+                            .map_or_else(|| "-".to_string(), |d| d.to_string())
+                    )
+                }
+            })
+            .unwrap_or_else(|| " No version of it is in force now.".to_string());
+        Ok(format!(
+            "Answered from {} v{}{effective}, as the question asks.{now}",
+            v.doc_id, v.version
+        ))
+    }
+
+    /// "What changed": the sentences of the version in force that differ from the version before it, each
+    /// cited to its own version, with the change summary the document declares.
+    fn changes_answer(
+        &self,
+        doc_id: &str,
+        date: NaiveDate,
+    ) -> Result<(Vec<AnswerSentence>, Vec<Citation>, Vec<String>), EngineError> {
+        let versions = self.committed_versions_of(doc_id)?;
+        let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
+        let active = in_force_on(&timelines, date).0;
+        let Some(pos) = versions.iter().position(|v| Some(v.version_id) == active) else {
+            let notice = self
+                .not_in_force_notice(doc_id, date)?
+                .unwrap_or_else(|| format!("No version of {doc_id} is in force on {date}."));
+            return Ok((Vec::new(), Vec::new(), vec![notice]));
+        };
+        let current = &versions[pos];
+        let Some(previous) = pos.checked_sub(1).map(|i| &versions[i]) else {
+            return Ok((
+                Vec::new(),
+                Vec::new(),
+                vec![format!(
+                    "{} ({doc_id}) has one version in the catalog (v{}); there is no earlier version to compare it with.",
+                    current.title, current.version
+                )],
+            ));
+        };
+        let new_text = self.version_text(current.version_id)?;
+        let old_text = self.version_text(previous.version_id)?;
+        let sentences_of = |text: &str| -> Vec<(usize, usize, String)> {
+            split_sentences(text)
+                .into_iter()
+                .filter(|(s, e)| {
+                    let t = &text[*s..*e];
+                    !t.starts_with('#') && t.split_whitespace().count() >= 4
+                })
+                .map(|(s, e)| {
+                    (
+                        s,
+                        e,
+                        text[s..e].split_whitespace().collect::<Vec<_>>().join(" "),
+                    )
+                })
+                .collect()
+        };
+        let new_s = sentences_of(&new_text);
+        let old_s = sentences_of(&old_text);
+        let old_set: HashSet<&str> = old_s.iter().map(|(_, _, t)| t.as_str()).collect();
+        let new_set: HashSet<&str> = new_s.iter().map(|(_, _, t)| t.as_str()).collect();
+        let added: Vec<&(usize, usize, String)> = new_s
+            .iter()
+            .filter(|(_, _, t)| !old_set.contains(t.as_str()))
+            .collect();
+        let mut removed: Vec<&(usize, usize, String)> = old_s
+            .iter()
+            .filter(|(_, _, t)| !new_set.contains(t.as_str()))
+            .collect();
+        let mut builder = CitationBuilder::new(self);
+        let mut sentences = Vec::new();
+        let label = |v: &DocumentVersion| match v.effective_date {
+            Some(d) => format!("v{} (effective {d})", v.version),
+            None => format!("v{}", v.version),
+        };
+        let (now, before) = (label(current), label(previous));
+        let mut pairs = 0;
+        let mut unpaired_new = 0;
+        for (s, e, text) in &added {
+            let terms = content_terms(text);
+            let best = removed
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, o))| {
+                    let have = content_terms(o);
+                    let shared = terms.iter().filter(|t| have.contains(t)).count() as f32
+                        / terms.len().max(1) as f32;
+                    (i, shared)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let pair = best
+                .filter(|(_, shared)| *shared >= 0.4)
+                .map(|(i, _)| removed.remove(i));
+            match pair {
+                Some((os, oe, old)) if pairs < 6 => {
+                    if let Some(n) = builder.cite(current.into(), *s, *e)? {
+                        sentences.push(AnswerSentence {
+                            text: format!("Now, in {now}: {text}"),
+                            citations: vec![n],
+                        });
+                    }
+                    if let Some(n) = builder.cite(previous.into(), *os, *oe)? {
+                        sentences.push(AnswerSentence {
+                            text: format!("Before, in {before}: {old}"),
+                            citations: vec![n],
+                        });
+                    }
+                    pairs += 1;
+                }
+                Some(_) => {}
+                None if unpaired_new < 3 => {
+                    if let Some(n) = builder.cite(current.into(), *s, *e)? {
+                        sentences.push(AnswerSentence {
+                            text: format!("New in {now}: {text}"),
+                            citations: vec![n],
+                        });
+                    }
+                    unpaired_new += 1;
+                }
+                None => {}
+            }
+        }
+        for (s, e, old) in removed.iter().take(3) {
+            if let Some(n) = builder.cite(previous.into(), *s, *e)? {
+                sentences.push(AnswerSentence {
+                    text: format!("Only in {before}: {old}"),
+                    citations: vec![n],
+                });
+            }
+        }
+        let mut notice = format!(
+            "{} ({doc_id}) changed from {before} to {now}.",
+            current.title
+        );
+        if let Some(summary) = current
+            .metadata
+            .get("change_summary")
+            .and_then(|v| v.as_str())
+        {
+            notice.push_str(&format!(" The document's change summary: \"{summary}\""));
+        }
+        if sentences.is_empty() {
+            notice.push_str(" Their texts contain the same sentences.");
+        }
+        Ok((sentences, builder.citations, vec![notice]))
+    }
+
+    /// Words the question names that matter for its answer (a proper noun, an acronym, a word outside
+    /// ordinary English, or a word that names a kind of document or payer the corpus may not hold:
+    /// "LCD", "billing", "Aetna", "brand") but that no cited document contains and the corpus barely
+    /// knows. An answer that never mentions them does not answer the question.
+    fn missing_subject_terms(
+        &self,
+        question: &str,
+        citations: &[Citation],
+    ) -> Result<Vec<String>, EngineError> {
+        let mut have: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        for c in citations {
+            if !seen.insert((c.doc_id.clone(), c.version.clone())) {
+                continue;
+            }
+            if let Some(v) = self.catalog.find_version(&c.doc_id, &c.version)? {
+                let text = self.version_text(v.version_id)?;
+                have.extend(content_terms(&format!("{} {} {}", v.title, v.doc_id, text)));
+                for value in v.metadata.values() {
+                    if let Some(s) = value.as_str() {
+                        have.extend(content_terms(s));
+                    }
+                }
+            }
+        }
+        let initials: String = have_initials(citations, self)?;
+        let mut missing = Vec::new();
+        let mut sentence_start = true;
+        for raw in question.split_whitespace() {
+            let first = sentence_start;
+            sentence_start = raw.ends_with(['.', '?', '!', ':']);
+            if raw.contains('\'') || raw.contains('’') {
+                continue; // contractions: "they'll", "what's"
+            }
+            for bare in raw.split(|c: char| !c.is_alphanumeric()) {
+                if bare.chars().count() < 3 || bare.chars().any(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                let lower = bare.to_lowercase();
+                let Some(term) = content_terms(&lower).into_iter().next() else {
+                    continue;
+                };
+                if GENERIC_QUESTION_WORDS.contains(&lower.as_str()) {
+                    continue;
+                }
+                let proper = !first
+                    && bare.chars().next().is_some_and(char::is_uppercase)
+                    && bare.chars().skip(1).all(char::is_lowercase);
+                let acronym = bare.len() >= 2 && bare.chars().all(|c| c.is_ascii_uppercase());
+                let scope = SCOPE_WORDS.contains(&lower.as_str());
+                if !(proper || acronym || scope) || have.contains(&term) || have.contains(&lower) {
+                    continue;
+                }
+                // "LVAD" for "left ventricular assist device".
+                if acronym && initials.contains(&lower) {
+                    continue;
+                }
+                // A name the corpus knows well elsewhere is not what makes the question unanswerable.
+                if self.lexical.chunk_share(&lower)? < 0.005 && !missing.contains(&bare.to_string())
+                {
+                    missing.push(bare.to_string());
+                }
+            }
+        }
+        Ok(missing)
+    }
+
     /// Answers a question from the documents in force, or routes it to review, or declines.
     pub fn ask(&self, request: &AskRequest) -> Result<AskResponse, EngineError> {
         let started = Instant::now();
@@ -276,7 +1001,16 @@ impl Engine {
         if question.is_empty() {
             return Err(EngineError::Request("the question is empty".into()));
         }
-        let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
+        let today = Utc::now().date_naive();
+        let reference = version_reference(question, today);
+        let mut notices = Vec::new();
+        let mut as_of = request.as_of.unwrap_or(today);
+        if let Some(VersionReference::AsOf(d)) = reference {
+            as_of = d;
+            notices.push(format!(
+                "The question names a date: answered from the versions in force on {d}."
+            ));
+        }
         let key = question_key(question);
         let a = &self.config.answer;
         let (floor, threshold) = request
@@ -307,6 +1041,8 @@ impl Engine {
                         review_id: Some(item.review_id),
                         reviewed_by: item.reviewer,
                         reasons: Vec::new(),
+                        notices,
+                        corrections: Vec::new(),
                         unsupported_sentences: 0,
                         signals: ConfidenceSignals::default(),
                         answerer: "reviewed".into(),
@@ -321,15 +1057,141 @@ impl Engine {
             }
         }
 
+        let read = self.read(question)?;
+        let query = read.text.clone();
         let k = request.k.unwrap_or(a.k).max(1);
         let search = SearchRequest {
-            query: question.to_string(),
+            query: query.clone(),
             mode: SearchMode::Hybrid,
             k,
             filters: request.filters.clone(),
             as_of: Some(as_of),
         };
-        let hits = self.search(&search)?.hits;
+        let in_force_hits = self.search(&search)?.hits;
+        // What the question is about, among every committed version (retired and superseded ones too).
+        let any_version = self.search_versions(
+            &SearchRequest {
+                k: 5,
+                ..search.clone()
+            },
+            &self.all_versions_filter(&request.filters)?,
+        )?;
+        let subject = any_version
+            .hits
+            .first()
+            .map(|h| (h.doc_id.clone(), h.title.clone()));
+        // A question about versions is about a document that has several: the best such hit.
+        let mut versioned_subject = None;
+        for h in in_force_hits.iter().take(3).chain(any_version.hits.iter()) {
+            if self.committed_versions_of(&h.doc_id)?.len() > 1 {
+                versioned_subject = Some((h.doc_id.clone(), h.title.clone()));
+                break;
+            }
+        }
+        let respond = |status: AnswerStatus,
+                       sentences: Vec<AnswerSentence>,
+                       citations: Vec<Citation>,
+                       confidence: f32,
+                       reasons: Vec<String>,
+                       notices: Vec<String>| AskResponse {
+            status,
+            answer: (status == AnswerStatus::Answered).then(|| render_answer(&sentences)),
+            sentences,
+            citations,
+            confidence,
+            review_id: None,
+            reviewed_by: None,
+            reasons,
+            notices,
+            corrections: read.corrections.clone(),
+            unsupported_sentences: 0,
+            signals: ConfidenceSignals::default(),
+            answerer: "catalog".into(),
+            as_of,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+
+        if asks_what_changed(question)
+            && let Some(doc) = versioned_subject
+                .as_ref()
+                .map(|s| s.0.clone())
+                .or_else(|| in_force_hits.first().map(|h| h.doc_id.clone()))
+        {
+            let (sentences, citations, mut more) = self.changes_answer(&doc, as_of)?;
+            notices.append(&mut more);
+            let status = if sentences.is_empty() {
+                AnswerStatus::NoAnswer
+            } else {
+                AnswerStatus::Answered
+            };
+            let confidence = if sentences.is_empty() { 0.0 } else { 0.95 };
+            return Ok(respond(
+                status, sentences, citations, confidence, reasons, notices,
+            ));
+        }
+
+        let mut passages_from_version = None;
+        if let Some(reference @ (VersionReference::Label(_) | VersionReference::Previous)) =
+            &reference
+            && let Some((doc, _)) = versioned_subject.as_ref().or(subject.as_ref())
+        {
+            match self.named_version(doc, reference, as_of)? {
+                Ok(v) => {
+                    notices.push(self.version_notice(&v, as_of)?);
+                    passages_from_version = Some(v.version_id);
+                }
+                Err(notice) => {
+                    notices.push(notice);
+                    reasons.push("the question names a version the catalog does not hold".into());
+                    return Ok(respond(
+                        AnswerStatus::NoAnswer,
+                        Vec::new(),
+                        Vec::new(),
+                        0.0,
+                        reasons,
+                        notices,
+                    ));
+                }
+            }
+        } else if let Some((doc, title)) = &subject
+            && !in_force_hits.iter().take(3).any(|h| &h.doc_id == doc)
+        {
+            // The best match is a document with no version in force: say so instead of answering from
+            // whatever else is in force.
+            let title_terms = content_terms(title);
+            let question_terms = content_terms(&query);
+            let shared = title_terms
+                .iter()
+                .filter(|t| question_terms.contains(t))
+                .count();
+            // The retrieval agrees the question is about that document: it holds most of the best hits.
+            let dominant = any_version.hits.iter().filter(|h| &h.doc_id == doc).count() >= 2;
+            if shared * 2 >= title_terms.len().max(1) || shared >= 3 || (shared >= 1 && dominant) {
+                if let Some(notice) = self.not_in_force_notice(doc, as_of)? {
+                    reasons.push(notice.clone());
+                    notices.push(notice);
+                    let mut evidence = CitationBuilder::new(self);
+                    for h in any_version.hits.iter().filter(|h| &h.doc_id == doc).take(2) {
+                        evidence.cite(Source::from(h), h.start, h.end)?;
+                    }
+                    return Ok(respond(
+                        AnswerStatus::NoAnswer,
+                        Vec::new(),
+                        evidence.citations,
+                        0.0,
+                        reasons,
+                        notices,
+                    ));
+                }
+            }
+        }
+        let hits = match passages_from_version {
+            Some(id) => {
+                self.search_versions(&search, &VersionFilter::Only(vec![id]))?
+                    .hits
+            }
+            None => in_force_hits,
+        };
         let passages: Vec<Passage> = hits.iter().map(Passage::from).collect();
         let embedder = self.embedder()?;
         let answerer: Box<dyn Answerer> = if a.answerer == "llm" {
@@ -347,13 +1209,20 @@ impl Engine {
         } else {
             let mut extractive = ExtractiveAnswerer::new(embedder.clone());
             extractive.max_sentences = a.max_sentences;
+            // Rare words say what the question is about; "covered" and "patient" say little.
+            for term in content_terms(&query) {
+                let share = self.lexical.chunk_share(&term)?.max(0.0005);
+                extractive
+                    .term_weights
+                    .insert(term, (1.0 + 1.0 / share).ln() as f32);
+            }
             Box::new(extractive)
         };
         let mut model_failed = false;
         let draft = if passages.is_empty() {
             Vec::new()
         } else {
-            match answerer.draft(question, &passages) {
+            match answerer.draft(&query, &passages) {
                 Ok(draft) => draft,
                 // An unreachable or misbehaving model is not the user's problem: a reviewer answers.
                 Err(AnswerError::Model(reason)) => {
@@ -380,14 +1249,26 @@ impl Engine {
         let mut lost = 0;
         for s in &verified.sentences {
             let mut numbers = Vec::new();
+            let mut extended_text: Option<String> = None;
             for (i, n) in s.citations.iter().enumerate() {
                 let Some(p) = passages.iter().find(|p| p.n == *n) else {
                     continue;
                 };
-                let (start, end) = match (i, s.span) {
+                let (start, mut end) = match (i, s.span) {
                     (0, Some((from, to))) => (p.start + from, p.start + to),
                     _ => (p.start, p.end),
                 };
+                // A list cut by the chunk boundary continues in the version's text: all its items.
+                let at_passage_end = end >= p.start
+                    && p.text
+                        .get(end - p.start..)
+                        .is_some_and(|rest| rest.trim().is_empty());
+                if i == 0 && at_passage_end && ends_in_list(&s.text) {
+                    end = builder.list_end(p.into(), end)?;
+                }
+                if i == 0 && end > p.end {
+                    extended_text = builder.text_of(p.into(), start, end)?;
+                }
                 if let Some(number) = builder.cite(p.into(), start, end)? {
                     numbers.push(number);
                 }
@@ -397,7 +1278,12 @@ impl Engine {
                 continue;
             }
             // Shown with its line breaks folded; the citation keeps the exact span.
-            let text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = extended_text
+                .as_deref()
+                .unwrap_or(&s.text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             sentences.push(AnswerSentence {
                 text,
                 citations: numbers,
@@ -412,7 +1298,7 @@ impl Engine {
             .collect::<Option<Vec<f32>>>()
             .map(|r| r.into_iter().fold(0.0f32, f32::max));
         let signals = self.signals(
-            question,
+            &query,
             &sentences,
             &builder.citations,
             &passages,
@@ -423,7 +1309,32 @@ impl Engine {
         for r in &verified.removed {
             reasons.push(format!("removed a sentence: {}", r.reason));
         }
-        let unknown = self.unknown_entities(question)?;
+        let answer_text = sentences
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut premise = premise_conflicts(&query, &answer_text);
+        premise.extend(premise_polarity_conflict(&query, &sentences));
+        let missing = if sentences.is_empty() {
+            Vec::new()
+        } else {
+            self.missing_subject_terms(&query, &builder.citations)?
+        };
+        let parts = question_parts(&query);
+        if parts.len() > 1 && !sentences.is_empty() {
+            let have = content_terms(&answer_text);
+            for part in &parts {
+                let terms = content_terms(part);
+                let found = terms.iter().filter(|t| have.contains(t)).count();
+                if found * 2 < terms.len() {
+                    notices.push(format!(
+                        "Not found in the documents in force: \"{}\"",
+                        part.trim_end_matches('?')
+                    ));
+                }
+            }
+        }
         let status = if passages.is_empty() {
             reasons.push("no passage of a document in force matched the question".into());
             AnswerStatus::NoAnswer
@@ -437,10 +1348,25 @@ impl Engine {
             AnswerStatus::NeedsReview
         } else if force_review {
             AnswerStatus::NeedsReview
-        } else if !unknown.is_empty() {
+        } else if !read.unknown.is_empty() {
             reasons.push(format!(
                 "the documents never mention {}",
-                unknown.join(", ")
+                read.unknown.join(", ")
+            ));
+            AnswerStatus::NeedsReview
+        } else if !missing.is_empty() {
+            reasons.push(format!(
+                "the cited documents never mention {}",
+                missing.join(", ")
+            ));
+            AnswerStatus::NeedsReview
+        } else if !premise.is_empty() {
+            for p in &premise {
+                notices.push(format!("The question's premise does not hold: {p}."));
+            }
+            reasons.push(format!(
+                "the question's premise conflicts with the documents: {}",
+                premise.join("; ")
             ));
             AnswerStatus::NeedsReview
         } else if conf < floor {
@@ -467,6 +1393,8 @@ impl Engine {
             review_id: None,
             reviewed_by: None,
             reasons,
+            notices,
+            corrections: read.corrections.clone(),
             unsupported_sentences: verified.removed.len() + lost,
             signals,
             answerer: answerer.name().into(),
@@ -507,28 +1435,6 @@ impl Engine {
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
-    }
-
-    /// Uncommon words of the question (not whole words of the model's vocabulary, like "rivaroxaban") that
-    /// no indexed chunk contains: the documents say nothing about that thing, so no answer about it is
-    /// automatic. Common words are left out: a small corpus lacks many of them without being off topic.
-    fn unknown_entities(&self, question: &str) -> Result<Vec<String>, EngineError> {
-        let chunker = self.chunker()?;
-        let mut unknown = Vec::new();
-        for word in question
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.len() >= 4)
-        {
-            let word = word.to_lowercase();
-            if word.chars().all(|c| c.is_ascii_alphabetic())
-                && !chunker.is_common_word(&word)
-                && !self.unknown_terms(&word)?.is_empty()
-                && !unknown.contains(&word)
-            {
-                unknown.push(word);
-            }
-        }
-        Ok(unknown)
     }
 
     fn signals(

@@ -74,6 +74,9 @@ pub struct AnswerConfig {
     pub review_threshold: f32,
     /// Below this confidence there is no answer at all (the evidence is still shown).
     pub no_answer_floor: f32,
+    /// English word list (one word a line): question words found there are ordinary words, never
+    /// "unknown" and never spelling-corrected. Debian's `wamerican`; missing → the model vocabulary only.
+    pub dictionary: PathBuf,
     /// The OpenAI-compatible endpoint of the `llm` answerer.
     pub llm: LlmConfig,
 }
@@ -114,10 +117,11 @@ impl Default for AnswerConfig {
         Self {
             answerer: "extractive".into(),
             k: 8,
-            max_sentences: 3,
+            max_sentences: 4,
             min_support: 0.55,
             review_threshold: 0.73,
             no_answer_floor: 0.4,
+            dictionary: PathBuf::from("/usr/share/dict/words"),
             llm: LlmConfig::default(),
         }
     }
@@ -288,6 +292,7 @@ impl Config {
                 "CITED_ANSWER_K" => self.answer.k = parse_env(&name, v)?,
                 "CITED_ANSWER_MAX_SENTENCES" => self.answer.max_sentences = parse_env(&name, v)?,
                 "CITED_ANSWER_MIN_SUPPORT" => self.answer.min_support = parse_env(&name, v)?,
+                "CITED_ANSWER_DICTIONARY" => self.answer.dictionary = PathBuf::from(v),
                 "CITED_ANSWER_REVIEW_THRESHOLD" => {
                     self.answer.review_threshold = parse_env(&name, v)?
                 }

@@ -9,10 +9,12 @@ pub mod fusion;
 mod ingest;
 mod review;
 mod search;
+mod understand;
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cited_catalog::{Catalog, CatalogError};
 use cited_embed::{EmbedError, Embedder, MiniLmEmbedder, MiniLmFiles};
@@ -25,6 +27,7 @@ pub use cited_catalog::ReviewRecord;
 pub use config::{Config, ConfigError};
 pub use ingest::{FailedFile, IngestProgress, IngestReport};
 pub use search::{DocumentSummary, SearchResponse, VersionView};
+pub use understand::Correction;
 
 /// Engine failures. Input problems with single files are not errors: they are listed in the ingest report.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +90,10 @@ pub struct Engine {
     embedder: Mutex<Option<Arc<dyn Embedder>>>,
     chunker: Mutex<Option<Arc<Chunker>>>,
     in_force_cache: Mutex<Option<search::InForceCache>>,
+    /// Words of the catalog's documents for spelling, rebuilt when the catalog generation changes.
+    vocabulary: Mutex<Option<(i64, Arc<understand::Vocabulary>)>>,
+    /// The English word list, read on first use.
+    dictionary: OnceLock<HashSet<String>>,
     recovery: RecoveryReport,
     _lock: File,
 }
@@ -120,6 +127,8 @@ impl Engine {
             embedder: Mutex::new(None),
             chunker: Mutex::new(None),
             in_force_cache: Mutex::new(None),
+            vocabulary: Mutex::new(None),
+            dictionary: OnceLock::new(),
             recovery: RecoveryReport::default(),
             _lock: lock,
         };

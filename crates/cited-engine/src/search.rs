@@ -125,9 +125,40 @@ impl Engine {
 
     /// Runs a search. BM25 and dense retrieval both apply the version filter inside their index.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
-        let started = Instant::now();
         let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
         let filter = self.version_filter(as_of, &request.filters)?;
+        self.search_versions(request, &filter)
+    }
+
+    /// The versions a search on `date` with `filters` may return, plus the committed versions that are
+    /// not in force then: every version a question can name in its own words ("version 1", "the retired
+    /// policy").
+    pub(crate) fn all_versions_filter(
+        &self,
+        filters: &[MetadataFilter],
+    ) -> Result<VersionFilter, EngineError> {
+        let mut ids: Vec<VersionId> = self
+            .catalog
+            .committed_versions()?
+            .into_iter()
+            .map(|v| v.version_id)
+            .collect();
+        if !filters.is_empty() {
+            let matching = self.catalog.versions_matching(filters)?;
+            ids.retain(|id| matching.contains(id));
+        }
+        Ok(VersionFilter::Only(ids))
+    }
+
+    /// Runs a search over exactly the versions `filter` allows (its `as_of` is only reported).
+    pub(crate) fn search_versions(
+        &self,
+        request: &SearchRequest,
+        filter: &VersionFilter,
+    ) -> Result<SearchResponse, EngineError> {
+        let started = Instant::now();
+        let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
+        let filter = filter.clone();
         let candidates = self.config.search.candidates.max(request.k);
         let bm25 = if request.mode == SearchMode::Dense {
             Vec::new()

@@ -188,6 +188,24 @@ impl LexicalIndex {
         Ok(unknown)
     }
 
+    /// Share of indexed chunks (0..1) that contain `word` as the index analyses it (stemmed): how rare a
+    /// question word is in the corpus. A stop word (no token) counts as everywhere (1.0).
+    pub fn chunk_share(&self, word: &str) -> Result<f64> {
+        let mut analyzer = self.index.tokenizer_for_field(self.body)?;
+        let searcher = self.reader.searcher();
+        let total = searcher.num_docs();
+        if total == 0 {
+            return Ok(0.0);
+        }
+        let mut stream = analyzer.token_stream(word);
+        let mut best: Option<u64> = None;
+        while let Some(token) = stream.next() {
+            let term = Term::from_field_text(self.body, &token.text);
+            best = Some(best.unwrap_or(0).max(searcher.doc_freq(&term)?));
+        }
+        Ok(best.map_or(1.0, |b| b as f64 / total as f64))
+    }
+
     /// BM25 top `limit` chunk ids with scores, limited to the versions `filter` allows.
     pub fn search(
         &self,

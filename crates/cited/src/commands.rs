@@ -143,14 +143,32 @@ pub enum DocsCommand {
 pub enum EvalCommand {
     /// nDCG@10, recall@5/10 and MRR@10 for bm25, dense and hybrid.
     Retrieval(RetrievalArgs),
-    /// Answered, correct-source and abstention shares, verbatim quotes, latency, risk–coverage.
+    /// Answers scored by key facts (evals/questions/*.jsonl: correct among answered, unanswerable
+    /// withheld, calibration, risk–coverage per half), or by evidence quotes (ncd-dev format).
     Answers {
-        /// A question file (JSONL: query, answerable, evidence).
-        #[arg(long)]
-        questions: PathBuf,
+        /// Question files (JSONL). With key facts: question, expect, docs, key_facts, must_not, split.
+        /// Without: query, answerable, evidence.
+        #[arg(long, required = true)]
+        questions: Vec<PathBuf>,
+        /// Only this half of a keyed set: tune, check or all (all reports each half separately).
+        #[arg(long, default_value = "all")]
+        split: String,
         /// Files or folders to ingest first (unchanged ones are skipped).
         #[arg(long)]
         corpus: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adversarial drafts (evals/verify-adversarial.jsonl) sent through the `llm` answerer from a stub
+    /// endpoint on loopback, then verification: unfaithful sentences shown, faithful ones kept.
+    Verify {
+        /// Cases (JSONL: category, expect keep|reject, passages, citations, sentence, split).
+        #[arg(long)]
+        cases: PathBuf,
+        /// Only this half: tune, check or all.
+        #[arg(long, default_value = "all")]
+        split: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -233,10 +251,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             command:
                 EvalCommand::Answers {
                     questions,
+                    split,
                     corpus,
                     json,
                 },
-        } => eval_answers(&engine, questions, corpus, *json),
+        } => eval_answers(&engine, questions, split, corpus, *json),
+        Command::Eval {
+            command: EvalCommand::Verify { cases, split, json },
+        } => {
+            let report = crate::evals::verify_cases(&engine, cases, split)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                crate::evals::print_verify(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { json } => check(&engine, *json),
         Command::Bench {
             command:
@@ -375,6 +405,17 @@ fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&response)?);
         return Ok(ExitCode::SUCCESS);
     }
+    if !response.corrections.is_empty() {
+        let read: Vec<String> = response
+            .corrections
+            .iter()
+            .map(|c| format!("{} → {}", c.from, c.to))
+            .collect();
+        println!("(read as: {})", read.join(", "));
+    }
+    for notice in &response.notices {
+        println!("Note: {notice}");
+    }
     match response.status {
         AnswerStatus::Answered => {
             println!("{}", response.answer.as_deref().unwrap_or_default());
@@ -489,7 +530,8 @@ fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
 
 fn eval_answers(
     engine: &Engine,
-    questions: &std::path::Path,
+    files: &[PathBuf],
+    split: &str,
     corpus: &[PathBuf],
     json: bool,
 ) -> Result<ExitCode> {
@@ -502,6 +544,22 @@ fn eval_answers(
             report.failed.len()
         );
     }
+    let keyed = files
+        .iter()
+        .map(|f| crate::evals::has_answer_keys(f))
+        .collect::<Result<Vec<bool>>>()?;
+    if keyed.iter().all(|k| *k) {
+        let report = crate::evals::answers(engine, files, split)?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            crate::evals::print_answers(&report);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let [questions] = files else {
+        bail!("question files without key facts are evaluated one at a time");
+    };
     let report = eval::evaluate_answers(engine, questions)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -1,6 +1,7 @@
 //! `cited`: the command line of Cited. Thin: parses arguments, opens the engine, prints results.
 
 mod commands;
+mod evals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -87,7 +87,10 @@ fn ingest_search_docs_json_contracts_and_exit_codes() {
             .as_str()
             .is_some_and(|p| p.ends_with("broken.md"))
     );
-    assert_eq!(report["superseded"], 1, "sepsis v2 supersedes v1");
+    assert_eq!(
+        report["superseded"], 4,
+        "sepsis v1, VTE v2, CPAP v3 and hand hygiene 2022.1 are superseded"
+    );
 
     let out = run(cited(data.path()).args(["ingest", "--json"]).arg(&corpus));
     assert_eq!(out.status.code(), Some(0));
