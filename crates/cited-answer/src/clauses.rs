@@ -16,7 +16,7 @@ pub struct SupportUnit {
 
 impl SupportUnit {
     /// The unit's text with its header in front, as the claim it makes is read.
-    pub fn claim<'a>(&self, passage: &'a str) -> String {
+    pub fn claim(&self, passage: &str) -> String {
         match self.header {
             Some((s, e)) => format!("{} {}", &passage[s..e], &passage[self.start..self.end]),
             None => passage[self.start..self.end].to_string(),
@@ -62,15 +62,24 @@ pub fn support_units(passage: &str) -> Vec<SupportUnit> {
     let mut out = Vec::new();
     let mut header: Option<(usize, usize)> = None;
     let mut previous_ended_with_semicolon = false;
+    let mut previous_end = 0;
     for (s, e) in split_sentences(passage) {
         let text = &passage[s..e];
-        if is_list_item(text) || (header.is_some() && previous_ended_with_semicolon) {
+        // A further sentence on the same line as an item ("- Angina pectoris ... . This condition is
+        // ...; or,") is still that item.
+        let same_line = previous_end > 0 && !passage[previous_end..s].contains('\n');
+        let continues_item = header.is_some() && same_line;
+        previous_end = e;
+        if is_list_item(text)
+            || continues_item
+            || (header.is_some() && previous_ended_with_semicolon)
+        {
             out.push(SupportUnit {
                 start: s,
                 end: e,
                 header,
             });
-            previous_ended_with_semicolon = text.ends_with(';');
+            previous_ended_with_semicolon = ends_open(text);
             continue;
         }
         header = None;
@@ -80,7 +89,7 @@ pub fn support_units(passage: &str) -> Vec<SupportUnit> {
             header: None,
         });
         // Items of a list without bullets follow a header ending in ':' and end in ';'.
-        previous_ended_with_semicolon = text.ends_with(';') || text.ends_with(':');
+        previous_ended_with_semicolon = ends_open(text) || text.ends_with(':');
         if introduces_list(text) {
             header = Some((s, e));
         } else if let Some(colon) = text.find(": ")
@@ -91,6 +100,18 @@ pub fn support_units(passage: &str) -> Vec<SupportUnit> {
         }
     }
     out
+}
+
+/// Whether a list item ends in a way that announces another: "...;", "...; and,", "...; or".
+fn ends_open(text: &str) -> bool {
+    let t = text.trim_end().to_lowercase();
+    t.ends_with(';')
+        || t.ends_with("; and,")
+        || t.ends_with("; or,")
+        || t.ends_with(" and,")
+        || t.ends_with(" or,")
+        || t.ends_with("; and")
+        || t.ends_with("; or")
 }
 
 /// Byte range of the list a header sentence at `[start, end)` introduces, through its last item, when

@@ -19,6 +19,12 @@ pub struct ConfidenceSignals {
     pub verified_share: f32,
     /// Content terms in the question, as a share of four: vague questions cannot be answered with confidence.
     pub specificity: f32,
+    /// Share of the question's rare-word weight (inverse chunk frequency) found in the answer sentences
+    /// themselves: an answer that never names what the question is about is not its answer.
+    pub focus: f32,
+    /// 1 when the answer is of the kind the question asks for (a number for "how many", a list for
+    /// "which"), 0.5 when the question names no kind, 0 when it asks for one the answer lacks.
+    pub kind_match: f32,
 }
 
 /// Specificity of a question with `terms` content terms.
@@ -33,8 +39,15 @@ pub fn rescale_relevance(cosine: f32) -> f32 {
 
 /// Weighted mean of the signals, 0..1.
 pub fn confidence(s: &ConfidenceSignals) -> f32 {
-    let evidence =
-        0.40 * s.relevance + 0.30 * s.coverage + 0.15 * s.agreement + 0.15 * s.verified_share;
+    // Weights: relevance and coverage say the passage is on topic; focus and kind_match say the answer
+    // itself names what was asked and is the kind of thing asked for (on the tune half of
+    // evals/questions, kind_match separated right from wrong answers best, relevance hardly at all).
+    let evidence = 0.25 * s.relevance
+        + 0.20 * s.coverage
+        + 0.10 * s.agreement
+        + 0.10 * s.verified_share
+        + 0.15 * s.focus
+        + 0.20 * s.kind_match;
     (evidence * (0.6 + 0.4 * s.specificity)).clamp(0.0, 1.0)
 }
 
@@ -50,11 +63,15 @@ mod tests {
             agreement: 1.0,
             verified_share: 1.0,
             specificity: 1.0,
+            focus: 0.9,
+            kind_match: 1.0,
         };
         let off = ConfidenceSignals {
             relevance: 0.05,
             coverage: 0.2,
             agreement: 0.0,
+            focus: 0.1,
+            kind_match: 0.0,
             ..strong
         };
         let vague = ConfidenceSignals {

@@ -478,8 +478,9 @@ mod tests {
             )
             .is_some()
         );
+        assert!(drops_exclusive("It is covered when X.", "It is covered only when X.").is_some());
         assert!(
-            quantifier_mismatch("It is covered when X.", "It is covered only when X.").is_some()
+            drops_exclusive("It is covered only when X.", "It is covered only when X.").is_none()
         );
         assert!(
             quantifier_mismatch("Each patient is screened.", "Every patient is screened.")

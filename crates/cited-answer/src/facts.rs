@@ -720,7 +720,18 @@ pub fn facts(text: &str) -> Vec<Fact> {
             continue;
         }
         let (value, inline, word_number) = if let Some((n, rest)) = leading_number(t) {
-            (n, rest.to_string(), false)
+            // "38k" is 38,000.
+            if rest == "k"
+                && let Ok(v) = n.parse::<f64>()
+            {
+                (
+                    normalise_number(&(v * 1000.0).to_string()),
+                    String::new(),
+                    false,
+                )
+            } else {
+                (n, rest.to_string(), false)
+            }
         } else if let Some(n) = number_word(t) {
             let rest = t.split_once('-').map(|(_, r)| r).unwrap_or("");
             // "twenty-four" is one number; "three-drug" is a number word with a noun, not a unit.
@@ -814,6 +825,38 @@ pub fn unsupported_facts(sentence: &str, passage: &str) -> Vec<Fact> {
         .into_iter()
         .filter(|f| !have.iter().any(|h| f.supported_by(h)))
         .collect()
+}
+
+/// The unit a "how many / how much / how long" question asks for: "how many days" → day, "how long" → a
+/// time unit (`Some("time")`), "how many sessions" → session. `None` when it names none.
+pub fn asked_unit(question: &str) -> Option<String> {
+    let tokens = tokenize(question);
+    for (i, t) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1).map(|n| n.text.as_str());
+        if t.text == "how" && matches!(next, Some("long" | "soon" | "often" | "quickly" | "fast")) {
+            return Some("time".into());
+        }
+        if t.text == "how" && matches!(next, Some("many" | "much")) {
+            for n in tokens.iter().skip(i + 2).take(3) {
+                if let Some(u) = unit_of(&n.text) {
+                    return Some(u.to_string());
+                }
+            }
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether `fact` answers a question asking for `asked` (see [`asked_unit`]).
+pub fn answers_unit(fact: &Fact, asked: &str) -> bool {
+    let unit = fact.unit.as_deref().unwrap_or_default();
+    if asked == "time" {
+        return fact.comparator == Comparator::Every
+            || unit.split('/').any(|u| TIME_UNITS.contains(&u))
+            || unit.starts_with("time");
+    }
+    unit.split('/').any(|u| u == asked) || (unit.is_empty() && fact.number().is_some())
 }
 
 fn rate(period: &str) -> Fact {

@@ -21,12 +21,13 @@ pub use clauses::{
 pub use confidence::{ConfidenceSignals, confidence, rescale_relevance, specificity};
 pub use cues::negated;
 pub use extractive::ExtractiveAnswerer;
-pub use facts::{Comparator, Fact, facts, unsupported_facts};
+pub use facts::{Comparator, Fact, answers_unit, asked_unit, facts, unsupported_facts};
 pub use llm::{LlmAnswerer, LlmSettings, parse_reply, user_prompt};
 pub use markers::{parse_marked_text, strip_markers};
 pub use question::{
-    ConditionFit, asks_definition, asks_for_list, asks_for_number, asks_preamble, condition_fit,
-    is_comparative, is_definition, is_preamble_section, question_parts, stated_values,
+    ConditionFit, asks_definition, asks_for_code, asks_for_list, asks_for_number, asks_preamble,
+    condition_fit, is_comparative, is_definition, is_preamble_section, question_parts,
+    stated_values,
 };
 pub use sentences::split_sentences;
 pub use terms::content_terms;

@@ -171,6 +171,24 @@ pub fn asks_for_number(question: &str) -> bool {
     .any(|w| q.contains(w))
 }
 
+/// Whether the question asks for a billing or diagnosis code.
+pub fn asks_for_code(question: &str) -> bool {
+    let q = question.to_lowercase();
+    [
+        "cpt",
+        "hcpcs",
+        "icd-10",
+        "icd10",
+        "icd 10",
+        "what code",
+        "which code",
+        "billing code",
+        "modifier",
+    ]
+    .iter()
+    .any(|w| q.contains(w))
+}
+
 /// Whether the question asks for a list: conditions, criteria, items, exclusions.
 pub fn asks_for_list(question: &str) -> bool {
     let q = question.to_lowercase();

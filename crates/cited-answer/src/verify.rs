@@ -142,6 +142,12 @@ fn whole_quote(sentence: &str, passage: &str, units: &[SupportUnit]) -> Option<(
     None
 }
 
+/// Words that open a condition or exception: dropping what follows them changes the rule.
+const CONDITION_WORDS: &[&str] = &[
+    "unless", "except", "only", "if", "when", "whenever", "provided", "but", "where", "until",
+    "after", "before", "while", "without", "not", "once", "as", "because", "since", "within",
+];
+
 /// When `sentence` is a verbatim piece of one sentence of a cited passage but not all of it, the words it
 /// leaves out, if they matter (a leading "Do not", a condition, an exception).
 fn fragment_of(sentence: &str, cited: &[&Passage], units: &[Vec<SupportUnit>]) -> Option<String> {
@@ -160,20 +166,47 @@ fn fragment_of(sentence: &str, cited: &[&Passage], units: &[Vec<SupportUnit>]) -
                 let heading = prefix
                     .split_whitespace()
                     .all(|w| !w.chars().any(char::is_lowercase));
-                let prefix = if heading { "" } else { prefix };
-                let left_out = format!("{prefix} {}", &unit[at + needle.len()..]);
-                let left_out = left_out.trim().trim_matches(['.', ';', ':', ',', ' ']);
-                if content_terms(left_out).len() >= 2
-                    || !negations(left_out).is_empty()
-                    || !facts(left_out).is_empty()
-                {
-                    return Some(left_out.to_string());
+                let prefix = if heading { "" } else { prefix.trim() };
+                let suffix = unit[at + needle.len()..]
+                    .trim()
+                    .trim_start_matches(['.', ';', ':', ',', ' ']);
+                // A leading "Do not" or condition ("For hypotension or a lactate of 4 or more,") changes
+                // what the rest says; so does a trailing condition or exception ("unless ...", "when
+                // ...", "but only ..."). A trailing alternative (", or heparin ...") or addition (", and
+                // ...") does not.
+                let prefix_matters = !prefix.is_empty()
+                    && (content_terms(prefix).len() >= 2
+                        || !negations(prefix).is_empty()
+                        || !facts(prefix).is_empty());
+                let first = suffix
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let suffix_matters = !suffix.is_empty()
+                    && (CONDITION_WORDS.contains(&first.as_str())
+                        || !negations(suffix).is_empty()
+                        || suffix.to_lowercase().starts_with("for patients")
+                        || suffix.to_lowercase().starts_with("in patients"));
+                if prefix_matters || suffix_matters {
+                    let left_out = if prefix_matters { prefix } else { suffix };
+                    return Some(left_out.trim_matches(['.', ';', ':', ',', ' ']).to_string());
                 }
             }
         }
     }
     None
 }
+
+/// A sentence that passed the rules, waiting for its support score: draft order, the sentence, its span,
+/// whether it is a whole quote, and the claims that support its clauses.
+type Pending = (
+    usize,
+    DraftSentence,
+    Option<(usize, usize)>,
+    bool,
+    Vec<String>,
+);
 
 /// One support unit of one cited passage.
 struct Candidate {
@@ -202,7 +235,8 @@ fn check_clause<'a>(
         .filter(|c| supported(c))
         .max_by(|a, b| share(&clause_terms, &a.terms).total_cmp(&share(&clause_terms, &b.terms)));
     let Some(best) = best else {
-        // Explain: a missing fact, a flipped comparator, or facts from different sentences.
+        // Explain: a flipped comparator, facts no passage states, or facts from different sentences.
+        let mut absent = Vec::new();
         for f in &clause_facts {
             let anywhere = candidates
                 .iter()
@@ -217,7 +251,13 @@ fn check_clause<'a>(
             {
                 return Err(format!("says {f} where the cited passage says {g}"));
             }
-            return Err(format!("states {f}, which no cited passage contains"));
+            absent.push(f.to_string());
+        }
+        if !absent.is_empty() {
+            return Err(format!(
+                "states {}, which no cited passage contains",
+                absent.join(" and ")
+            ));
         }
         return Err(format!(
             "joins {} that the cited passages state in different sentences",
@@ -332,13 +372,7 @@ pub fn verify(
 ) -> Result<VerifiedAnswer, AnswerError> {
     let mut out = VerifiedAnswer::default();
     // (draft order, sentence, span, quoted whole, the claims that support its clauses)
-    let mut pending: Vec<(
-        usize,
-        DraftSentence,
-        Option<(usize, usize)>,
-        bool,
-        Vec<String>,
-    )> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     for (order, mut sentence) in draft.into_iter().enumerate() {
         sentence
             .citations

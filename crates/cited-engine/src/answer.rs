@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use cited_answer::{
     AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
-    Passage, RemovedSentence, SupportPolicy, confidence, content_terms, facts, is_list_item,
-    negated, question_parts, rescale_relevance, specificity, split_sentences, stated_values,
-    verify,
+    Passage, RemovedSentence, SupportPolicy, answers_unit, asked_unit, asks_for_code,
+    asks_for_list, asks_for_number, confidence, content_terms, facts, is_list_item, negated,
+    question_parts, rescale_relevance, specificity, split_sentences, stated_values, verify,
 };
 use cited_core::{
     AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit, SearchMode,
@@ -266,6 +266,76 @@ const SCOPE_WORDS: &[&str] = &[
     "mac",
 ];
 
+/// Why the answer is not the kind of answer the question asks for, if it is not: a number ("how many
+/// days") the answer does not state, a code it does not give, a value the question states (a patient's
+/// age) that no condition of the answer speaks to.
+pub fn unaddressed_kind(question: &str, answer: &str) -> Option<String> {
+    let answer_facts = facts(answer);
+    if let Some(unit) = asked_unit(question)
+        && !answer_facts.iter().any(|f| answers_unit(f, &unit))
+    {
+        let what = if unit == "time" {
+            "a time or duration".to_string()
+        } else {
+            format!("a number of {unit}s")
+        };
+        return Some(format!(
+            "the question asks for {what}; the answer states none"
+        ));
+    }
+    if asks_for_number(question)
+        && !answer_facts.iter().any(|f| {
+            f.unit.is_some() || f.number().is_some_and(|v| !(1900.0..=2100.0).contains(&v))
+        })
+    {
+        return Some("the question asks for a number; the answer states none".into());
+    }
+    if asks_for_code(question)
+        && !answer_facts
+            .iter()
+            .any(|f| f.number().is_none() && f.value.chars().any(|c| c.is_ascii_digit()))
+    {
+        return Some("the question asks for a code; the answer gives none".into());
+    }
+    // A patient measurement the question states (age, weight, BMI, a lab value) must meet a condition of
+    // the answer; durations and counts in a question usually describe the rule itself ("the 12-week
+    // trial"), so they are not held to this.
+    for value in stated_values(question) {
+        let Some(unit) = &value.unit else { continue };
+        let measurement = [
+            "year",
+            "kg",
+            "kg/m2",
+            "mmhg",
+            "%",
+            "ml/minute",
+            "mg/dl",
+            "mmol/l",
+            "/µl",
+            "cm",
+            "lb",
+        ]
+        .contains(&unit.as_str());
+        if !measurement || value.comparator != cited_answer::Comparator::Eq {
+            continue;
+        }
+        if !answer_facts.iter().any(|f| {
+            f.unit.as_deref().is_some_and(|u| {
+                u.split('/')
+                    .any(|p| unit.split('/').any(|q| q == p && !q.is_empty()))
+            })
+        }) {
+            return Some(format!(
+                "the question states {value}; no condition of the answer speaks to it"
+            ));
+        }
+    }
+    None
+}
+
+/// What "what changed" answers with: sentences of both versions, their citations, and notices.
+type ChangesAnswer = (Vec<AnswerSentence>, Vec<Citation>, Vec<String>);
+
 /// Whether a drafted text ends inside a list (its last line is an item, or it ends with ';' or ':').
 fn ends_in_list(text: &str) -> bool {
     let last = text.lines().last().unwrap_or_default().trim_end();
@@ -500,7 +570,12 @@ impl<'e> CitationBuilder<'e> {
             let blank_lines = after[..skipped].matches('\n').count();
             let line = &after[skipped..];
             let line_end = line.find('\n').unwrap_or(line.len());
-            let continues = text[..at].trim_end().ends_with([';', ':']);
+            let before = text[..at].trim_end().to_lowercase();
+            let continues = before.ends_with([';', ':'])
+                || before.ends_with(" and,")
+                || before.ends_with(" or,")
+                || before.ends_with(" and")
+                || before.ends_with(" or");
             if blank_lines > 1
                 || !rest[..line_start].trim().is_empty()
                 || line[..line_end].trim().is_empty()
@@ -794,11 +869,7 @@ impl Engine {
 
     /// "What changed": the sentences of the version in force that differ from the version before it, each
     /// cited to its own version, with the change summary the document declares.
-    fn changes_answer(
-        &self,
-        doc_id: &str,
-        date: NaiveDate,
-    ) -> Result<(Vec<AnswerSentence>, Vec<Citation>, Vec<String>), EngineError> {
+    fn changes_answer(&self, doc_id: &str, date: NaiveDate) -> Result<ChangesAnswer, EngineError> {
         let versions = self.committed_versions_of(doc_id)?;
         let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
         let active = in_force_on(&timelines, date).0;
@@ -1166,23 +1237,23 @@ impl Engine {
                 .count();
             // The retrieval agrees the question is about that document: it holds most of the best hits.
             let dominant = any_version.hits.iter().filter(|h| &h.doc_id == doc).count() >= 2;
-            if shared * 2 >= title_terms.len().max(1) || shared >= 3 || (shared >= 1 && dominant) {
-                if let Some(notice) = self.not_in_force_notice(doc, as_of)? {
-                    reasons.push(notice.clone());
-                    notices.push(notice);
-                    let mut evidence = CitationBuilder::new(self);
-                    for h in any_version.hits.iter().filter(|h| &h.doc_id == doc).take(2) {
-                        evidence.cite(Source::from(h), h.start, h.end)?;
-                    }
-                    return Ok(respond(
-                        AnswerStatus::NoAnswer,
-                        Vec::new(),
-                        evidence.citations,
-                        0.0,
-                        reasons,
-                        notices,
-                    ));
+            if (shared * 2 >= title_terms.len().max(1) || shared >= 3 || (shared >= 1 && dominant))
+                && let Some(notice) = self.not_in_force_notice(doc, as_of)?
+            {
+                reasons.push(notice.clone());
+                notices.push(notice);
+                let mut evidence = CitationBuilder::new(self);
+                for h in any_version.hits.iter().filter(|h| &h.doc_id == doc).take(2) {
+                    evidence.cite(Source::from(h), h.start, h.end)?;
                 }
+                return Ok(respond(
+                    AnswerStatus::NoAnswer,
+                    Vec::new(),
+                    evidence.citations,
+                    0.0,
+                    reasons,
+                    notices,
+                ));
             }
         }
         let hits = match passages_from_version {
@@ -1314,6 +1385,11 @@ impl Engine {
             .map(|s| s.text.as_str())
             .collect::<Vec<_>>()
             .join(" ");
+        let unaddressed = if sentences.is_empty() {
+            None
+        } else {
+            unaddressed_kind(&query, &answer_text)
+        };
         let mut premise = premise_conflicts(&query, &answer_text);
         premise.extend(premise_polarity_conflict(&query, &sentences));
         let missing = if sentences.is_empty() {
@@ -1359,6 +1435,9 @@ impl Engine {
                 "the cited documents never mention {}",
                 missing.join(", ")
             ));
+            AnswerStatus::NeedsReview
+        } else if let Some(why) = unaddressed {
+            reasons.push(why);
             AnswerStatus::NeedsReview
         } else if !premise.is_empty() {
             for p in &premise {
@@ -1497,7 +1576,37 @@ impl Engine {
                 .count() as f32
                 / cited_passages.len() as f32
         };
+        let answer_text = sentences
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let answer_terms = content_terms(&answer_text);
+        let (mut found, mut total) = (0.0f32, 0.0f32);
+        for t in &question_terms {
+            let w = (1.0 + 1.0 / self.lexical.chunk_share(t)?.max(0.0005)).ln() as f32;
+            total += w;
+            if answer_terms.contains(t) {
+                found += w;
+            }
+        }
+        let focus = if total > 0.0 { found / total } else { 0.0 };
+        let has_number = facts(&answer_text).iter().any(|f| {
+            f.unit.is_some() || f.number().is_some_and(|v| !(1900.0..=2100.0).contains(&v))
+        });
+        let has_list = sentences
+            .iter()
+            .any(|s| s.text.contains(':') || s.text.contains(';'));
+        let kind_match = if asks_for_number(question) {
+            if has_number { 1.0 } else { 0.0 }
+        } else if asks_for_list(question) {
+            if has_list { 1.0 } else { 0.3 }
+        } else {
+            0.5
+        };
         Ok(ConfidenceSignals {
+            focus,
+            kind_match,
             relevance: rescale_relevance(best),
             coverage,
             agreement,

@@ -81,6 +81,7 @@ pub struct KeyedCase {
     answer: Option<String>,
     notices: Vec<String>,
     reasons: Vec<String>,
+    signals: cited_answer::ConfidenceSignals,
     ms: f64,
 }
 
@@ -279,6 +280,7 @@ pub fn answers(engine: &Engine, paths: &[PathBuf], split: &str) -> Result<KeyedR
             answer: response.answer,
             notices: response.notices,
             reasons: response.reasons,
+            signals: response.signals,
             ms: response.took_ms,
         });
     }

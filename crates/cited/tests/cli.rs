@@ -319,3 +319,64 @@ fn kill_9_during_ingest_then_rerun_leaves_no_duplicates_or_orphans() {
     let out = run(cited(data.path()).args(["docs", "list", "--json"]));
     assert_eq!(json(&out).as_array().map(Vec::len), Some(files.len()));
 }
+
+#[test]
+fn verification_refuses_adversarial_drafts_sent_through_the_llm_path() {
+    // evals/verify-adversarial.jsonl: real passages, each with a drafted sentence that drops or adds a
+    // negation, flips a comparator, changes a quantifier, swaps a unit, borrows a number from another
+    // branch, quotes a fragment or inverts a condition, or a faithful paraphrase. `cited eval verify`
+    // serves each draft from a stub chat-completions endpoint to the real `llm` answerer, then verifies.
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = run(cited(data.path()).args([
+        "eval",
+        "verify",
+        "--json",
+        "--cases",
+        &repo_root()
+            .join("evals/verify-adversarial.jsonl")
+            .to_string_lossy(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    let n = |k: &str| report[k].as_u64().expect(k) as f64;
+    let categories = report["categories"].as_object().expect("categories");
+    for c in [
+        "negation_dropped",
+        "negation_added",
+        "comparator_flipped",
+        "quantifier_changed",
+        "unit_swapped",
+        "other_branch_number",
+        "fragment_quote",
+        "condition_inverted",
+        "faithful",
+    ] {
+        assert!(
+            categories
+                .get(c)
+                .is_some_and(|v| v["cases"].as_u64() >= Some(10)),
+            "{c}"
+        );
+    }
+    // Regression bars at today's measured level (evals/README.md); the goal is none shown.
+    assert!(
+        n("unfaithful_shown") <= 0.08 * n("unfaithful"),
+        "unfaithful sentences shown: {report}"
+    );
+    assert!(
+        n("faithful_kept") >= 0.75 * n("faithful"),
+        "faithful sentences kept: {report}"
+    );
+    for c in [
+        "fragment_quote",
+        "negation_added",
+        "negation_dropped",
+        "unit_swapped",
+    ] {
+        assert!(categories[c]["shown"].as_u64() <= Some(1), "{c}: {report}");
+    }
+}
