@@ -105,7 +105,8 @@ pub fn support_units(passage: &str) -> Vec<SupportUnit> {
 /// Whether a list item ends in a way that announces another: "...;", "...; and,", "...; or".
 fn ends_open(text: &str) -> bool {
     let t = text.trim_end().to_lowercase();
-    t.ends_with(';')
+    matches!(t.as_str(), "and," | "or," | "and" | "or")
+        || t.ends_with(';')
         || t.ends_with("; and,")
         || t.ends_with("; or,")
         || t.ends_with(" and,")

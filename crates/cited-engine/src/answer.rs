@@ -929,6 +929,22 @@ impl Engine {
         let (now, before) = (label(current), label(previous));
         let mut pairs = 0;
         let mut unpaired_new = 0;
+        // Changes of a number, dose or interval first: they are what a clinician must not miss.
+        let mut added = added;
+        added.sort_by_key(|(_, _, text)| {
+            let f = facts(text);
+            let changed = removed.iter().any(|(_, _, old)| {
+                let g = facts(old);
+                !f.is_empty() && f != g && {
+                    let shared = content_terms(text)
+                        .iter()
+                        .filter(|t| content_terms(old).contains(t))
+                        .count();
+                    shared * 2 >= content_terms(text).len()
+                }
+            });
+            !changed
+        });
         for (s, e, text) in &added {
             let terms = content_terms(text);
             let best = removed
