@@ -244,7 +244,15 @@ impl Answerer for ExtractiveAnswerer {
             let mut doc_score: HashMap<&str, f32> = HashMap::new();
             for (ci, c) in candidates.iter().enumerate() {
                 let p = &passages[c.passage];
-                let title = overlap(&question_terms, &p.title, &self.term_weights) * 0.15;
+                // A title that adds a special context the question does not name ("... in Approved
+                // Clinical Trials") is less likely the policy asked about than the general one.
+                let extra = content_terms(&p.title)
+                    .iter()
+                    .filter(|t| !question_terms.contains(t))
+                    .count()
+                    .min(5) as f32;
+                let title =
+                    overlap(&question_terms, &p.title, &self.term_weights) * 0.15 - 0.02 * extra;
                 let e = doc_score.entry(p.doc_id.as_str()).or_insert(f32::MIN);
                 *e = e.max(whole[ci].0 + title);
             }

@@ -273,6 +273,19 @@ impl Engine {
         Ok(out)
     }
 
+    /// Whether a citation's quote is exactly `canonical_text[start..end]` of the version it names, and that
+    /// version still has the content hash the citation carries.
+    pub fn citation_is_verbatim(&self, c: &cited_core::Citation) -> Result<bool, EngineError> {
+        Ok(match self.catalog.find_version(&c.doc_id, &c.version)? {
+            Some(v) => {
+                v.content_hash == c.content_hash
+                    && self.version_text(v.version_id)?.get(c.start..c.end)
+                        == Some(c.quote.as_str())
+            }
+            None => false,
+        })
+    }
+
     /// Canonical text of a version.
     pub fn version_text(&self, version_id: VersionId) -> Result<String, EngineError> {
         self.catalog

@@ -209,10 +209,7 @@ pub fn answers(engine: &Engine, paths: &[PathBuf], split: &str) -> Result<KeyedR
         })?;
         for c in &response.citations {
             citations += 1;
-            if let Some(v) = engine.catalog().find_version(&c.doc_id, &c.version)?
-                && v.content_hash == c.content_hash
-                && engine.version_text(v.version_id)?.get(c.start..c.end) == Some(c.quote.as_str())
-            {
+            if engine.citation_is_verbatim(c)? {
                 verbatim += 1;
             }
         }
