@@ -397,6 +397,22 @@ const ANTONYMS: &[(&str, &str)] = &[
     ("attended", "unattended"),
 ];
 
+/// A word of `one` negated by a prefix ("unattended", "non-ambulatory") whose base word the `other` side
+/// says instead: `(prefixed word, base word)`.
+fn prefixed_swap(one: &[String], other: &[String]) -> Option<(String, String)> {
+    let has = |w: &[String], x: &str| w.iter().any(|y| y == x);
+    one.iter()
+        .filter_map(|x| {
+            ["un", "non-", "non"]
+                .iter()
+                .find_map(|p| x.strip_prefix(p))
+                .filter(|b| b.len() >= 5)
+                .map(|b| (x, b))
+        })
+        .find(|(x, base)| has(other, base) && !has(other, x) && !has(one, base))
+        .map(|(x, base)| (x.clone(), base.to_string()))
+}
+
 /// A word of the draft whose antonym is what the supporting clause says instead ("outpatient" for
 /// "inpatients", "unattended" for "attended", "asleep" for "awake").
 pub(crate) fn antonym_swap(draft: &str, support: &str) -> Option<(String, String)> {
@@ -423,27 +439,11 @@ pub(crate) fn antonym_swap(draft: &str, support: &str) -> Option<(String, String
         }
     }
     // "unattended" against "attended", "non-ambulatory" against "ambulatory", and the reverse.
-    for (x, base) in d.iter().filter_map(|x| {
-        ["un", "non-", "non"]
-            .iter()
-            .find_map(|p| x.strip_prefix(p))
-            .filter(|b| b.len() >= 5)
-            .map(|b| (x, b))
-    }) {
-        if has(&s, base) && !has(&s, x) && !has(&d, base) {
-            return Some((x.clone(), base.to_string()));
-        }
+    if let Some((negative, base)) = prefixed_swap(&d, &s) {
+        return Some((negative, base));
     }
-    for (y, base) in s.iter().filter_map(|y| {
-        ["un", "non-", "non"]
-            .iter()
-            .find_map(|p| y.strip_prefix(p))
-            .filter(|b| b.len() >= 5)
-            .map(|b| (y, b))
-    }) {
-        if has(&d, base) && !has(&d, y) && !has(&s, base) {
-            return Some((base.to_string(), y.clone()));
-        }
+    if let Some((negative, base)) = prefixed_swap(&s, &d) {
+        return Some((base, negative));
     }
     None
 }
