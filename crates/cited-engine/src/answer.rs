@@ -342,27 +342,6 @@ fn ends_in_list(text: &str) -> bool {
     is_list_item(last) || last.ends_with(';') || last.ends_with(':')
 }
 
-/// The initial letters of consecutive words of the cited versions' texts, for recognising acronyms.
-fn have_initials(citations: &[Citation], engine: &Engine) -> Result<String, EngineError> {
-    let mut out = String::new();
-    let mut seen: HashSet<(String, String)> = HashSet::new();
-    for c in citations {
-        if !seen.insert((c.doc_id.clone(), c.version.clone())) {
-            continue;
-        }
-        if let Some(v) = engine.catalog.find_version(&c.doc_id, &c.version)? {
-            let text = engine.version_text(v.version_id)?;
-            out.extend(
-                text.split(|ch: char| !ch.is_alphanumeric())
-                    .filter_map(|w| w.chars().next())
-                    .map(|ch| ch.to_ascii_lowercase()),
-            );
-            out.push(' ');
-        }
-    }
-    Ok(out)
-}
-
 /// Values the question states that the answer contradicts: "within 3 hours" asked, "within 1 hour"
 /// answered. A value the answer's condition admits ("creatinine clearance 25" against "below 30") agrees.
 pub fn premise_conflicts(question: &str, answer: &str) -> Vec<String> {
@@ -533,20 +512,27 @@ impl<'e> CitationBuilder<'e> {
         }
     }
 
-    fn text(&mut self, source: Source<'_>) -> Result<Option<&str>, EngineError> {
-        let key = (source.doc_id.to_string(), source.version.to_string());
+    /// The content hash and canonical text of a version, read from the catalog once per builder.
+    fn version(
+        &mut self,
+        doc_id: &str,
+        version: &str,
+    ) -> Result<Option<&(String, String)>, EngineError> {
+        let key = (doc_id.to_string(), version.to_string());
         if !self.texts.contains_key(&key) {
-            let Some(v) = self
-                .engine
-                .catalog
-                .find_version(source.doc_id, source.version)?
-            else {
+            let Some(v) = self.engine.catalog.find_version(doc_id, version)? else {
                 return Ok(None);
             };
             let text = self.engine.version_text(v.version_id)?;
             self.texts.insert(key.clone(), (v.content_hash, text));
         }
-        Ok(self.texts.get(&key).map(|(_, t)| t.as_str()))
+        Ok(self.texts.get(&key))
+    }
+
+    fn text(&mut self, source: Source<'_>) -> Result<Option<&str>, EngineError> {
+        Ok(self
+            .version(source.doc_id, source.version)?
+            .map(|(_, t)| t.as_str()))
     }
 
     /// Where the list whose item ends at `end` ends in the version's text: after its last consecutive item.
@@ -621,32 +607,25 @@ impl<'e> CitationBuilder<'e> {
         }) {
             return Ok(Some(c.n));
         }
-        let key = (doc_id.to_string(), version.to_string());
-        if !self.texts.contains_key(&key) {
-            let Some(v) = self.engine.catalog.find_version(doc_id, version)? else {
-                return Ok(None);
-            };
-            let text = self.engine.version_text(v.version_id)?;
-            self.texts.insert(key.clone(), (v.content_hash, text));
-        }
-        let Some((hash, text)) = self.texts.get(&key) else {
+        let Some((hash, text)) = self.version(doc_id, version)? else {
             return Ok(None);
         };
         let Some(quote) = text.get(start..end) else {
             return Ok(None);
         };
+        let (hash, quote) = (hash.clone(), quote.to_string());
         let n = self.citations.len() + 1;
         self.citations.push(Citation {
             n,
             doc_id: doc_id.to_string(),
             version: version.to_string(),
-            content_hash: hash.clone(),
+            content_hash: hash,
             title: title.to_string(),
             section: section.to_string(),
             page,
             start,
             end,
-            quote: quote.to_string(),
+            quote,
         });
         Ok(Some(n))
     }
@@ -1014,16 +993,18 @@ impl Engine {
         Ok((sentences, builder.citations, vec![notice]))
     }
 
-    /// Words the question names that matter for its answer (a proper noun, an acronym, a word outside
-    /// ordinary English, or a word that names a kind of document or payer the corpus may not hold:
-    /// "LCD", "billing", "Aetna", "brand") but that no cited document contains and the corpus barely
-    /// knows. An answer that never mentions them does not answer the question.
+    /// Words the question names that matter for its answer (a proper noun, an acronym, or a word that
+    /// names a kind of document or payer the corpus may not hold: "LCD", "billing", "Aetna", "brand") but
+    /// that no cited document contains and the corpus barely knows. An answer that never mentions them
+    /// does not answer the question.
     fn missing_subject_terms(
         &self,
         question: &str,
         citations: &[Citation],
     ) -> Result<Vec<String>, EngineError> {
         let mut have: HashSet<String> = HashSet::new();
+        // Initial letters of consecutive words, to recognise "LVAD" for "left ventricular assist device".
+        let mut initials = String::new();
         let mut seen: HashSet<(String, String)> = HashSet::new();
         for c in citations {
             if !seen.insert((c.doc_id.clone(), c.version.clone())) {
@@ -1031,6 +1012,12 @@ impl Engine {
             }
             if let Some(v) = self.catalog.find_version(&c.doc_id, &c.version)? {
                 let text = self.version_text(v.version_id)?;
+                initials.extend(
+                    text.split(|ch: char| !ch.is_alphanumeric())
+                        .filter_map(|w| w.chars().next())
+                        .map(|ch| ch.to_ascii_lowercase()),
+                );
+                initials.push(' ');
                 have.extend(content_terms(&format!("{} {} {}", v.title, v.doc_id, text)));
                 for value in v.metadata.values() {
                     if let Some(s) = value.as_str() {
@@ -1039,7 +1026,6 @@ impl Engine {
                 }
             }
         }
-        let initials: String = have_initials(citations, self)?;
         let mut missing = Vec::new();
         let mut sentence_start = true;
         for raw in question.split_whitespace() {
@@ -1067,7 +1053,6 @@ impl Engine {
                 if !(proper || acronym || scope) || have.contains(&term) || have.contains(&lower) {
                     continue;
                 }
-                // "LVAD" for "left ventricular assist device".
                 if acronym && initials.contains(&lower) {
                     continue;
                 }
@@ -1281,6 +1266,12 @@ impl Engine {
         };
         let passages: Vec<Passage> = hits.iter().map(Passage::from).collect();
         let embedder = self.embedder()?;
+        // Rare words say what the question is about; "covered" and "patient" say little.
+        let mut term_weights = HashMap::new();
+        for term in content_terms(&query) {
+            let share = self.lexical.chunk_share(&term)?.max(0.0005);
+            term_weights.insert(term, (1.0 + 1.0 / share).ln() as f32);
+        }
         let answerer: Box<dyn Answerer> = if a.answerer == "llm" {
             let llm = &a.llm;
             Box::new(LlmAnswerer::new(LlmSettings {
@@ -1296,13 +1287,7 @@ impl Engine {
         } else {
             let mut extractive = ExtractiveAnswerer::new(embedder.clone());
             extractive.max_sentences = a.max_sentences;
-            // Rare words say what the question is about; "covered" and "patient" say little.
-            for term in content_terms(&query) {
-                let share = self.lexical.chunk_share(&term)?.max(0.0005);
-                extractive
-                    .term_weights
-                    .insert(term, (1.0 + 1.0 / share).ln() as f32);
-            }
+            extractive.term_weights = term_weights.clone();
             Box::new(extractive)
         };
         let mut model_failed = false;
@@ -1389,8 +1374,8 @@ impl Engine {
             &sentences,
             &builder.citations,
             &passages,
-            drafted,
-            known_relevance,
+            (drafted, known_relevance),
+            &term_weights,
         )?;
         let conf = confidence(&signals);
         for r in &verified.removed {
@@ -1538,8 +1523,8 @@ impl Engine {
         sentences: &[AnswerSentence],
         citations: &[Citation],
         passages: &[Passage],
-        drafted: usize,
-        known_relevance: Option<f32>,
+        (drafted, known_relevance): (usize, Option<f32>),
+        term_weights: &HashMap<String, f32>,
     ) -> Result<ConfidenceSignals, EngineError> {
         if sentences.is_empty() {
             return Ok(ConfidenceSignals::default());
@@ -1600,7 +1585,7 @@ impl Engine {
         let answer_terms = content_terms(&answer_text);
         let (mut found, mut total) = (0.0f32, 0.0f32);
         for t in &question_terms {
-            let w = (1.0 + 1.0 / self.lexical.chunk_share(t)?.max(0.0005)).ln() as f32;
+            let w = term_weights.get(t).copied().unwrap_or(1.0);
             total += w;
             if answer_terms.contains(t) {
                 found += w;
