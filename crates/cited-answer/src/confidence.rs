@@ -4,10 +4,10 @@
 //! pulls the answer toward review. A question that names too little to pick one policy ("Is it covered?")
 //! scales everything down (specificity). Thresholds are calibrated on the dev set (evals/README.md).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The inputs of [`confidence`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfidenceSignals {
     /// Best cosine similarity between the question and an answer sentence, rescaled: 0.2 → 0, 0.7 → 1.
     pub relevance: f32,

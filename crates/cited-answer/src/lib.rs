@@ -113,6 +113,14 @@ pub struct DraftSentence {
 pub trait Answerer: Send + Sync {
     /// Short name for responses and audit (`extractive`, `llm`).
     fn name(&self) -> &'static str;
+    /// The model that drafts, for the trace (none for the extractive answerer).
+    fn model(&self) -> Option<&str> {
+        None
+    }
+    /// SHA-256 of the prompt template, for the trace: a changed prompt shows in every later answer.
+    fn prompt_template_hash(&self) -> Option<String> {
+        None
+    }
     /// Drafts cited sentences. An empty draft means the answerer found no answer in the passages.
     fn draft(
         &self,

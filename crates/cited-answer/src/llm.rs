@@ -146,6 +146,16 @@ impl Answerer for LlmAnswerer {
         "llm"
     }
 
+    fn model(&self) -> Option<&str> {
+        Some(&self.settings.model)
+    }
+
+    fn prompt_template_hash(&self) -> Option<String> {
+        // The system prompt and the shape of the user prompt (a question with no passages) make the template.
+        let template = format!("{SYSTEM_PROMPT}\n---\n{}", user_prompt("{question}", &[]));
+        Some(cited_core::content_hash(template.as_bytes()))
+    }
+
     fn draft(
         &self,
         question: &str,

@@ -2,7 +2,7 @@
 //! SQLite file. It is the source of truth: the indexes hold copies keyed by chunk id, and only versions the
 //! catalog marks committed are ever searched.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -27,7 +27,7 @@ pub enum CatalogError {
     Poisoned,
     /// The same document version exists with other content.
     #[error(
-        "{doc_id} version {version} is already in the catalog with different content (hash {existing}); give the new text a new version label"
+        "{doc_id} version {version} is already in the catalog from {existing_source} with different content (hash {existing}); give the new text a new version label"
     )]
     VersionConflict {
         /// Document id.
@@ -36,6 +36,8 @@ pub enum CatalogError {
         version: String,
         /// Hash of the stored text.
         existing: String,
+        /// The file the stored text came from.
+        existing_source: String,
     },
 }
 
@@ -90,6 +92,8 @@ pub struct ReviewRecord {
     pub question: String,
     /// Normalised question, for reuse of approved answers.
     pub question_key: String,
+    /// Normalised question plus filters: an approved answer is reused only within the same scope.
+    pub scope_key: String,
     /// RFC 3339 creation time.
     pub created_at: String,
     /// Confidence of the draft.
@@ -108,6 +112,51 @@ pub struct ReviewRecord {
     pub note: Option<String>,
     /// The approved (possibly edited) answer.
     pub answer: Option<serde_json::Value>,
+    /// The trace of the ask that created the item (JSON owned by the engine).
+    pub trace: Option<serde_json::Value>,
+    /// Everything that happened to the item, oldest first (filled by [`Catalog::review`]).
+    pub events: Vec<ReviewEvent>,
+}
+
+/// One entry of a review item's history. Events are append-only (SQLite triggers refuse updates and
+/// deletes); the item's `state`, `reviewer`, `note` and `answer` are the projection of its latest events.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewEvent {
+    /// 1, 2, ... within the item.
+    pub seq: i64,
+    /// `created`, `approved`, `edited`, `rejected` or `reopened`.
+    pub kind: String,
+    /// RFC 3339 time.
+    pub at: String,
+    /// Who: the reviewer's name, or `cited` for the system.
+    pub actor: String,
+    /// Reviewer's note, or the reason of a reopening.
+    pub note: Option<String>,
+    /// The answer before the event (JSON), if there was one.
+    pub answer_before: Option<serde_json::Value>,
+    /// The answer after the event (JSON), if there is one.
+    pub answer_after: Option<serde_json::Value>,
+}
+
+/// A new review item.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReview<'a> {
+    /// Item id.
+    pub review_id: &'a str,
+    /// The question as asked.
+    pub question: &'a str,
+    /// Normalised question.
+    pub question_key: &'a str,
+    /// Normalised question plus filters.
+    pub scope_key: &'a str,
+    /// Confidence of the draft.
+    pub confidence: f64,
+    /// Why it needs review (JSON).
+    pub reasons: &'a serde_json::Value,
+    /// The draft (JSON).
+    pub draft: &'a serde_json::Value,
+    /// The trace of the ask (JSON).
+    pub trace: Option<&'a serde_json::Value>,
 }
 
 /// Counts for `docs list` and the ingest summary.
@@ -128,7 +177,7 @@ pub struct Catalog {
 
 const SCHEMA: &str = r#"
 PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
+PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
 CREATE TABLE IF NOT EXISTS versions (
     version_id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -178,6 +227,21 @@ CREATE TABLE IF NOT EXISTS review_items (
     answer_json  TEXT
 );
 CREATE INDEX IF NOT EXISTS review_items_key ON review_items(question_key, state);
+CREATE TABLE IF NOT EXISTS review_events (
+    review_id     TEXT NOT NULL REFERENCES review_items(review_id),
+    seq           INTEGER NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('created', 'approved', 'edited', 'rejected', 'reopened')),
+    at            TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    note          TEXT,
+    answer_before TEXT,
+    answer_after  TEXT,
+    PRIMARY KEY (review_id, seq)
+);
+CREATE TRIGGER IF NOT EXISTS review_events_append_only_update BEFORE UPDATE ON review_events
+BEGIN SELECT RAISE(ABORT, 'review events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS review_events_append_only_delete BEFORE DELETE ON review_events
+BEGIN SELECT RAISE(ABORT, 'review events are append-only'); END;
 CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO catalog_meta(key, value) VALUES ('generation', 0);
 "#;
@@ -238,15 +302,60 @@ fn finish_version(
     Ok(v)
 }
 
+/// Brings a catalog written by an earlier release up to this schema (`PRAGMA user_version`).
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version < 1 {
+        // Review items gained a scope, a trace and an event history.
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('review_items')")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let tx = conn.unchecked_transaction()?;
+        if !columns.iter().any(|c| c == "scope_key") {
+            tx.execute_batch(
+                "ALTER TABLE review_items ADD COLUMN scope_key TEXT NOT NULL DEFAULT '';
+                 ALTER TABLE review_items ADD COLUMN trace_json TEXT;
+                 UPDATE review_items SET scope_key = question_key;",
+            )?;
+        }
+        tx.execute_batch(
+            "CREATE INDEX IF NOT EXISTS review_items_scope ON review_items(scope_key, state);",
+        )?;
+        // Items decided before events existed get their history from what the row recorded.
+        tx.execute_batch(
+            "INSERT INTO review_events(review_id, seq, kind, at, actor)
+                 SELECT review_id, 1, 'created', created_at, 'cited' FROM review_items i
+                 WHERE NOT EXISTS (SELECT 1 FROM review_events e WHERE e.review_id = i.review_id);
+             INSERT INTO review_events(review_id, seq, kind, at, actor, note, answer_after)
+                 SELECT review_id, 2, state, COALESCE(decided_at, created_at), COALESCE(reviewer, 'unknown'),
+                        note, answer_json
+                 FROM review_items i WHERE state != 'pending'
+                   AND NOT EXISTS (SELECT 1 FROM review_events e WHERE e.review_id = i.review_id AND e.seq = 2);
+             PRAGMA user_version = 1;",
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 impl Catalog {
     /// Opens (creating if needed) the catalog at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// The `synchronous` setting of the connection (2 = FULL: a reported commit survives a power cut).
+    pub fn synchronous(&self) -> Result<i64> {
+        Ok(self
+            .conn()?
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))?)
     }
 
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
@@ -311,18 +420,19 @@ impl Catalog {
     ) -> Result<(VersionId, Vec<u64>)> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let existing: Option<String> = tx
+        let existing: Option<(String, String)> = tx
             .query_row(
-                "SELECT content_hash FROM versions WHERE doc_id = ?1 AND version = ?2",
+                "SELECT content_hash, source FROM versions WHERE doc_id = ?1 AND version = ?2",
                 params![v.doc_id, v.version],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some(existing) = existing {
+        if let Some((existing, existing_source)) = existing {
             return Err(CatalogError::VersionConflict {
                 doc_id: v.doc_id.to_string(),
                 version: v.version.to_string(),
                 existing,
+                existing_source,
             });
         }
         tx.execute(
@@ -453,6 +563,20 @@ impl Catalog {
             .optional()?)
     }
 
+    /// Field names a filter can use: the columns `doc_type`, `doc_id`, `version` and every metadata key of
+    /// a committed version.
+    pub fn filter_keys(&self) -> Result<BTreeSet<String>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT j.key FROM versions v, json_each(v.metadata_json) j WHERE v.state = 'committed'",
+        )?;
+        let mut keys = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<BTreeSet<_>>>()?;
+        keys.extend(["doc_type", "doc_id", "version"].map(String::from));
+        Ok(keys)
+    }
+
     /// Committed versions whose fields match every filter. `doc_type` and `doc_id` are columns; any other
     /// key is looked up in the metadata (for a list field, any item may match).
     pub fn versions_matching(&self, filters: &[MetadataFilter]) -> Result<HashSet<VersionId>> {
@@ -482,15 +606,17 @@ impl Catalog {
         Ok(ids)
     }
 
-    /// Chunks by id with their text (sliced from the canonical text) and version labels, in the order asked.
-    /// Ids not in the catalog are left out.
+    /// Chunks of committed versions by id with their text (sliced from the canonical text) and version
+    /// labels, in the order asked. Ids not in the catalog, and chunks of pending versions (an ingest in
+    /// progress), are left out: a reader never sees a version before it is committed.
     pub fn chunks(&self, ids: &[u64]) -> Result<Vec<ChunkWithVersion>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
             "SELECT c.chunk_id, c.version_id, c.ordinal, c.section, c.page, c.start, c.\"end\",
                     CAST(substr(CAST(v.canonical_text AS BLOB), c.start + 1, c.\"end\" - c.start) AS TEXT),
                     v.doc_id, v.version, v.title
-             FROM chunks c JOIN versions v USING (version_id) WHERE c.chunk_id = ?1",
+             FROM chunks c JOIN versions v USING (version_id)
+             WHERE c.chunk_id = ?1 AND v.state = 'committed'",
         )?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -554,54 +680,170 @@ impl Catalog {
         })
     }
 
-    /// Adds a pending review item.
-    pub fn insert_review(
-        &self,
-        review_id: &str,
-        question: &str,
-        question_key: &str,
-        confidence: f64,
-        reasons: &serde_json::Value,
-        draft: &serde_json::Value,
-    ) -> Result<()> {
-        self.conn()?.execute(
-            "INSERT INTO review_items(review_id, question, question_key, created_at, confidence, reasons_json,
-                draft_json, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending')",
+    /// Adds a pending review item and its `created` event, in one transaction.
+    pub fn insert_review(&self, r: &NewReview<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let now = Utc::now().to_rfc3339();
+        tx.execute(
+            "INSERT INTO review_items(review_id, question, question_key, scope_key, created_at, confidence,
+                reasons_json, draft_json, trace_json, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
             params![
-                review_id,
-                question,
-                question_key,
-                Utc::now().to_rfc3339(),
-                confidence,
-                reasons.to_string(),
-                draft.to_string()
+                r.review_id,
+                r.question,
+                r.question_key,
+                r.scope_key,
+                now,
+                r.confidence,
+                r.reasons.to_string(),
+                r.draft.to_string(),
+                r.trace.map(|t| t.to_string()),
             ],
         )?;
+        tx.execute(
+            "INSERT INTO review_events(review_id, seq, kind, at, actor) VALUES (?1, 1, 'created', ?2, 'cited')",
+            params![r.review_id, now],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
-    /// Records a decision on a pending item. Returns false when no pending item has that id.
+    /// Appends an event to an item and updates its projection, in one transaction. `from` is the state
+    /// the item must be in (a decision on an item someone else just decided fails). Returns false when
+    /// no item with that id is in state `from`.
+    #[allow(clippy::too_many_arguments)]
+    fn append_event(
+        &self,
+        review_id: &str,
+        from: &str,
+        kind: &str,
+        to: &str,
+        actor: &str,
+        note: Option<&str>,
+        answer: Option<&serde_json::Value>,
+        draft: Option<&serde_json::Value>,
+    ) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let before: Option<Option<String>> = tx
+            .query_row(
+                "SELECT answer_json FROM review_items WHERE review_id = ?1 AND state = ?2",
+                params![review_id, from],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        let now = Utc::now().to_rfc3339();
+        let after = answer.map(|a| a.to_string());
+        tx.execute(
+            "INSERT INTO review_events(review_id, seq, kind, at, actor, note, answer_before, answer_after)
+             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM review_events WHERE review_id = ?1),
+                     ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![review_id, kind, now, actor, note, before, after],
+        )?;
+        tx.execute(
+            "UPDATE review_items SET state = ?2, reviewer = ?3, decided_at = ?4, note = ?5, answer_json = ?6,
+                draft_json = COALESCE(?7, draft_json)
+             WHERE review_id = ?1",
+            params![
+                review_id,
+                to,
+                (to != "pending").then_some(actor),
+                (to != "pending").then_some(now.as_str()),
+                note,
+                after,
+                draft.map(|d| d.to_string())
+            ],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Records a decision (`approved`, `edited` — approved with the reviewer's text — or `rejected`) on a
+    /// pending item. Returns false when no pending item has that id.
     pub fn decide_review(
         &self,
         review_id: &str,
-        state: &str,
+        decision: &str,
         reviewer: &str,
         note: Option<&str>,
         answer: Option<&serde_json::Value>,
     ) -> Result<bool> {
-        let changed = self.conn()?.execute(
-            "UPDATE review_items SET state = ?2, reviewer = ?3, decided_at = ?4, note = ?5, answer_json = ?6
-             WHERE review_id = ?1 AND state = 'pending'",
-            params![review_id, state, reviewer, Utc::now().to_rfc3339(), note, answer.map(|a| a.to_string())],
+        let to = if decision == "rejected" {
+            "rejected"
+        } else {
+            "approved"
+        };
+        self.append_event(
+            review_id, "pending", decision, to, reviewer, note, answer, None,
+        )
+    }
+
+    /// Sends an approved item back to pending with a new draft, because what its answer cites changed.
+    /// Returns false when the item is not approved.
+    pub fn reopen_review(
+        &self,
+        review_id: &str,
+        reason: &str,
+        draft: &serde_json::Value,
+    ) -> Result<bool> {
+        self.append_event(
+            review_id,
+            "approved",
+            "reopened",
+            "pending",
+            "cited",
+            Some(reason),
+            None,
+            Some(draft),
+        )
+    }
+
+    /// The history of one item, oldest first.
+    pub fn review_events(&self, review_id: &str) -> Result<Vec<ReviewEvent>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, kind, at, actor, note, answer_before, answer_after FROM review_events
+             WHERE review_id = ?1 ORDER BY seq",
         )?;
-        Ok(changed == 1)
+        let rows = stmt
+            .query_map([review_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let json = |t: Option<String>| -> Result<Option<serde_json::Value>> {
+            Ok(t.map(|t| serde_json::from_str(&t)).transpose()?)
+        };
+        rows.into_iter()
+            .map(|(seq, kind, at, actor, note, before, after)| {
+                Ok(ReviewEvent {
+                    seq,
+                    kind,
+                    at,
+                    actor,
+                    note,
+                    answer_before: json(before)?,
+                    answer_after: json(after)?,
+                })
+            })
+            .collect()
     }
 
     fn reviews_where(&self, clause: &str, arg: &str) -> Result<Vec<ReviewRecord>> {
         let conn = self.conn()?;
         let sql = format!(
             "SELECT review_id, question, question_key, created_at, confidence, reasons_json, draft_json, state,
-                    reviewer, decided_at, note, answer_json
+                    reviewer, decided_at, note, answer_json, scope_key, trace_json
              FROM review_items WHERE {clause} ORDER BY created_at DESC, review_id"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -612,6 +854,7 @@ impl Catalog {
                         review_id: r.get(0)?,
                         question: r.get(1)?,
                         question_key: r.get(2)?,
+                        scope_key: r.get(12)?,
                         created_at: r.get(3)?,
                         confidence: r.get(4)?,
                         reasons: serde_json::Value::Null,
@@ -621,29 +864,38 @@ impl Catalog {
                         decided_at: r.get(9)?,
                         note: r.get(10)?,
                         answer: None,
+                        trace: None,
+                        events: Vec::new(),
                     },
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, Option<String>>(11)?,
+                    r.get::<_, Option<String>>(13)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(mut rec, reasons, draft, answer)| {
+            .map(|(mut rec, reasons, draft, answer, trace)| {
                 rec.reasons = serde_json::from_str(&reasons)?;
                 rec.draft = serde_json::from_str(&draft)?;
                 rec.answer = answer.map(|a| serde_json::from_str(&a)).transpose()?;
+                rec.trace = trace.map(|t| serde_json::from_str(&t)).transpose()?;
                 Ok(rec)
             })
             .collect()
     }
 
-    /// One review item.
+    /// One review item with its history.
     pub fn review(&self, review_id: &str) -> Result<Option<ReviewRecord>> {
-        Ok(self
+        let Some(mut item) = self
             .reviews_where("review_id = ?1", review_id)?
             .into_iter()
-            .next())
+            .next()
+        else {
+            return Ok(None);
+        };
+        item.events = self.review_events(review_id)?;
+        Ok(Some(item))
     }
 
     /// Review items in a state (`pending`, `approved`, `rejected`), newest first.
@@ -651,11 +903,13 @@ impl Catalog {
         self.reviews_where("state = ?1", state)
     }
 
-    /// The most recent approved item for a normalised question.
-    pub fn approved_review(&self, question_key: &str) -> Result<Option<ReviewRecord>> {
-        Ok(self
-            .reviews_where("question_key = ?1 AND state = 'approved'", question_key)?
-            .into_iter()
-            .next())
+    /// The most recent item in `state` for a scope (normalised question plus filters).
+    pub fn review_in_scope(&self, scope_key: &str, state: &str) -> Result<Option<ReviewRecord>> {
+        let clause = match state {
+            "approved" => "scope_key = ?1 AND state = 'approved'",
+            "rejected" => "scope_key = ?1 AND state = 'rejected'",
+            _ => "scope_key = ?1 AND state = 'pending'",
+        };
+        Ok(self.reviews_where(clause, scope_key)?.into_iter().next())
     }
 }

@@ -151,4 +151,10 @@ pub struct SearchHit {
     /// Rank in the dense candidate list (1-based), when it was there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dense_rank: Option<usize>,
+    /// BM25 score, when the chunk was a BM25 candidate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bm25_score: Option<f32>,
+    /// Cosine similarity to the query, when the chunk was a dense candidate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dense_score: Option<f32>,
 }

@@ -1,8 +1,9 @@
 //! Text embeddings. [`Embedder`] is the seam; [`MiniLmEmbedder`] runs all-MiniLM-L6-v2 (ONNX, mean pooling,
 //! 256-token window) through fastembed and a dynamically loaded ONNX Runtime, all from local files.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
@@ -154,12 +155,17 @@ impl MiniLmEmbedder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
         let sorted: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
-        let vectors = {
+        // The lock is held per batch, not per call: a question's embedding waits for one batch of an
+        // ingest running in the same process, not for the whole ingest block.
+        let mut vectors = Vec::with_capacity(texts.len());
+        for batch in sorted.chunks(self.batch_size) {
             let mut model = self.model.lock().map_err(|_| EmbedError::Poisoned)?;
-            model
-                .embed(&sorted, Some(self.batch_size))
-                .map_err(|e| EmbedError::Model(e.to_string()))?
-        };
+            vectors.extend(
+                model
+                    .embed(batch, Some(self.batch_size))
+                    .map_err(|e| EmbedError::Model(e.to_string()))?,
+            );
+        }
         if vectors.len() != texts.len() {
             return Err(EmbedError::Model(format!(
                 "{} vectors for {} texts",
@@ -188,5 +194,182 @@ impl Embedder for MiniLmEmbedder {
         self.run(&[text.to_string()])?
             .pop()
             .ok_or_else(|| EmbedError::Model("no vector returned".into()))
+    }
+}
+
+/// An [`Embedder`] that remembers the vectors of the texts it embedded, so that a sentence or question
+/// seen before costs a hash lookup instead of a model run. Bounded: past `capacity` texts, the oldest
+/// are forgotten. Keys are the exact texts, so a hit can never return another text's vector.
+pub struct CachingEmbedder {
+    inner: Arc<dyn Embedder>,
+    capacity: usize,
+    cache: Mutex<TextCache>,
+}
+
+#[derive(Default)]
+struct TextCache {
+    passages: HashMap<String, Arc<[f32]>>,
+    queries: HashMap<String, Arc<[f32]>>,
+    /// Insertion order for eviction: (is_query, text).
+    order: VecDeque<(bool, String)>,
+}
+
+impl TextCache {
+    fn insert(&mut self, query: bool, text: &str, vector: &[f32], capacity: usize) {
+        let map = if query {
+            &mut self.queries
+        } else {
+            &mut self.passages
+        };
+        if map.insert(text.to_string(), vector.into()).is_none() {
+            self.order.push_back((query, text.to_string()));
+        }
+        while self.order.len() > capacity {
+            let Some((q, old)) = self.order.pop_front() else {
+                break;
+            };
+            if q {
+                self.queries.remove(&old);
+            } else {
+                self.passages.remove(&old);
+            }
+        }
+    }
+}
+
+impl CachingEmbedder {
+    /// Wraps `inner`, keeping up to `capacity` vectors (0 turns caching off).
+    pub fn new(inner: Arc<dyn Embedder>, capacity: usize) -> Self {
+        Self {
+            inner,
+            capacity,
+            cache: Mutex::new(TextCache::default()),
+        }
+    }
+
+    /// Texts whose vectors are held now.
+    pub fn cached_texts(&self) -> usize {
+        self.cache.lock().map(|c| c.order.len()).unwrap_or(0)
+    }
+}
+
+impl Embedder for CachingEmbedder {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if self.capacity == 0 {
+            return self.inner.embed_passages(texts);
+        }
+        let mut out: Vec<Option<Vec<f32>>> = {
+            let cache = self.cache.lock().map_err(|_| EmbedError::Poisoned)?;
+            texts
+                .iter()
+                .map(|t| cache.passages.get(t).map(|v| v.to_vec()))
+                .collect()
+        };
+        // Each distinct missing text once, in one model call.
+        let mut missing: Vec<String> = Vec::new();
+        let mut slot: HashMap<&str, usize> = HashMap::new();
+        for (t, v) in texts.iter().zip(&out) {
+            if v.is_none() && !slot.contains_key(t.as_str()) {
+                slot.insert(t, missing.len());
+                missing.push(t.clone());
+            }
+        }
+        if !missing.is_empty() {
+            let vectors = self.inner.embed_passages(&missing)?;
+            if vectors.len() != missing.len() {
+                return Err(EmbedError::Model(format!(
+                    "{} vectors for {} texts",
+                    vectors.len(),
+                    missing.len()
+                )));
+            }
+            let mut cache = self.cache.lock().map_err(|_| EmbedError::Poisoned)?;
+            for (t, v) in missing.iter().zip(&vectors) {
+                cache.insert(false, t, v, self.capacity);
+            }
+            for (t, o) in texts.iter().zip(out.iter_mut()) {
+                if o.is_none() {
+                    *o = slot.get(t.as_str()).map(|&i| vectors[i].clone());
+                }
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        if self.capacity == 0 {
+            return self.inner.embed_query(text);
+        }
+        if let Some(v) = self
+            .cache
+            .lock()
+            .map_err(|_| EmbedError::Poisoned)?
+            .queries
+            .get(text)
+        {
+            return Ok(v.to_vec());
+        }
+        let v = self.inner.embed_query(text)?;
+        self.cache
+            .lock()
+            .map_err(|_| EmbedError::Poisoned)?
+            .insert(true, text, &v, self.capacity);
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts the texts it is asked to embed; the vector is the text's length.
+    struct Counting(AtomicUsize);
+
+    impl Embedder for Counting {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+            self.0.fetch_add(texts.len(), Ordering::SeqCst);
+            Ok(texts.iter().map(|t| vec![t.len() as f32]).collect())
+        }
+        fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![-(text.len() as f32)])
+        }
+    }
+
+    #[test]
+    fn cached_texts_are_not_embedded_again_and_eviction_keeps_the_bound() {
+        let inner = Arc::new(Counting(AtomicUsize::new(0)));
+        let cached = CachingEmbedder::new(inner.clone(), 3);
+        let texts: Vec<String> = ["a", "bb", "a"].map(String::from).to_vec();
+        assert_eq!(
+            cached.embed_passages(&texts).expect("embed"),
+            vec![vec![1.0], vec![2.0], vec![1.0]]
+        );
+        assert_eq!(
+            inner.0.load(Ordering::SeqCst),
+            2,
+            "a duplicate is embedded once"
+        );
+        cached.embed_passages(&texts).expect("embed");
+        assert_eq!(inner.0.load(Ordering::SeqCst), 2, "all hits");
+        // Queries and passages are kept apart: a model may embed them differently.
+        assert_eq!(cached.embed_query("a").expect("query"), vec![-1.0]);
+        assert_eq!(inner.0.load(Ordering::SeqCst), 3);
+        cached.embed_passages(&["cccc".to_string()]).expect("embed");
+        assert_eq!(cached.cached_texts(), 3, "bounded");
+        cached.embed_passages(&["a".to_string()]).expect("embed");
+        assert_eq!(
+            inner.0.load(Ordering::SeqCst),
+            5,
+            "the oldest entry was evicted"
+        );
     }
 }

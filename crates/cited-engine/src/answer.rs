@@ -23,6 +23,9 @@ use crate::understand::{
     Correction, ReadQuestion, VersionReference, Vocabulary, asks_what_changed, load_dictionary,
     read_question, version_reference,
 };
+use cited_catalog::NewReview;
+
+use crate::trace::{AskTrace, StageClock, TraceCandidate, TracePassage, TraceSentence};
 use crate::{Engine, EngineError};
 
 /// A question.
@@ -40,6 +43,8 @@ pub struct AskRequest {
     pub thresholds: Option<(f32, f32)>,
     /// Route as usual but create no review item (evals).
     pub dry_run: bool,
+    /// Return the [`AskTrace`] with the answer (review items always store it).
+    pub trace: bool,
 }
 
 /// The answer contract (`cited ask --json`).
@@ -77,6 +82,30 @@ pub struct AskResponse {
     pub as_of: NaiveDate,
     /// Wall time.
     pub took_ms: f64,
+    /// How the answer came about, when the request asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<AskTrace>,
+}
+
+impl AskResponse {
+    /// Completes `trace` with this response's outcome and the stage timings, and attaches it if `want`.
+    fn traced(mut self, mut trace: AskTrace, clock: &StageClock, want: bool) -> (Self, AskTrace) {
+        trace.signals = self.signals;
+        trace.confidence = self.confidence;
+        trace.route = if self.reasons.is_empty() {
+            self.status.to_string()
+        } else {
+            format!("{}: {}", self.status, self.reasons.join("; "))
+        };
+        if trace.answerer.is_empty() {
+            trace.answerer = self.answerer.clone();
+        }
+        trace.stages = clock.timings();
+        if want {
+            self.trace = Some(trace.clone());
+        }
+        (self, trace)
+    }
 }
 
 /// What a review item stores about its draft (the JSON in the catalog).
@@ -119,6 +148,18 @@ pub struct ApprovedAnswer {
     pub sentences: Vec<AnswerSentence>,
     /// Citations (each names doc, version and content hash).
     pub citations: Vec<Citation>,
+}
+
+/// The scope an approved answer may be reused in: the normalised question plus the filters it was asked
+/// under, in a canonical order. An answer approved for `payer=A` is not an answer for `payer=B`.
+pub fn scope_key(question: &str, filters: &[MetadataFilter]) -> String {
+    let mut parts: Vec<String> = filters
+        .iter()
+        .map(|f| format!("{}={}", f.key, f.value.to_lowercase()))
+        .collect();
+    parts.sort();
+    parts.dedup();
+    format!("{}|{}", question_key(question), parts.join("&"))
 }
 
 /// Lower case, single spaces, no trailing punctuation: how repeated questions are recognised.
@@ -673,7 +714,7 @@ impl Engine {
         let mut slot = self
             .vocabulary
             .lock()
-            .map_err(|_| EngineError::Request("vocabulary lock poisoned".into()))?;
+            .map_err(|_| EngineError::Internal("vocabulary lock poisoned".into()))?;
         if let Some((g, v)) = slot.as_ref()
             && *g == generation
         {
@@ -809,7 +850,7 @@ impl Engine {
                         format!("{doc_id} has no earlier version than the one in force ({labels}).")
                     }))
             }
-            VersionReference::AsOf(_) => Err(EngineError::Request(
+            VersionReference::AsOf(_) => Err(EngineError::Internal(
                 "a date reference selects versions by date, not by label".into(),
             )),
         }
@@ -1066,13 +1107,45 @@ impl Engine {
         Ok(missing)
     }
 
+    /// The `llm` answerer, built once per engine: its HTTP client keeps connections to the endpoint.
+    fn llm_answerer(&self) -> Result<Arc<dyn Answerer>, EngineError> {
+        let mut slot = self
+            .llm
+            .lock()
+            .map_err(|_| EngineError::Internal("answerer lock poisoned".into()))?;
+        if let Some(llm) = slot.as_ref() {
+            return Ok(llm.clone());
+        }
+        let llm = &self.config.answer.llm;
+        let built: Arc<dyn Answerer> = Arc::new(LlmAnswerer::new(LlmSettings {
+            base_url: llm.base_url.clone(),
+            model: llm.model.clone(),
+            api_key: std::env::var(&llm.api_key_env)
+                .ok()
+                .filter(|k| !k.is_empty()),
+            timeout: Duration::from_secs(llm.timeout_secs),
+            max_tokens: llm.max_tokens,
+            json_schema: llm.json_schema,
+        })?);
+        *slot = Some(built.clone());
+        Ok(built)
+    }
+
     /// Answers a question from the documents in force, or routes it to review, or declines.
     pub fn ask(&self, request: &AskRequest) -> Result<AskResponse, EngineError> {
         let started = Instant::now();
+        let mut clock = StageClock::start();
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let span = tracing::info_span!("ask", request_id = %request_id);
+        let _entered = span.enter();
+        let mut trace = AskTrace {
+            request_id,
+            ..AskTrace::default()
+        };
         let question = request.question.trim();
-        if question.is_empty() {
-            return Err(EngineError::Request("the question is empty".into()));
-        }
+        let a = &self.config.answer;
+        let k = request.k.unwrap_or(a.k);
+        self.check_query(question, k, &request.filters)?;
         let today = Utc::now().date_naive();
         let reference = version_reference(question, today);
         let mut notices = Vec::new();
@@ -1084,18 +1157,20 @@ impl Engine {
             ));
         }
         let key = question_key(question);
-        let a = &self.config.answer;
+        let scope = scope_key(question, &request.filters);
         let (floor, threshold) = request
             .thresholds
             .unwrap_or((a.no_answer_floor, a.review_threshold));
         let mut reasons = Vec::new();
         let mut force_review = false;
+        // An approved item whose cited versions are no longer in force is reopened with the new draft.
+        let mut reopen = None;
 
-        if let Some(item) = self.catalog.approved_review(&key)?
+        if let Some(item) = self.catalog.review_in_scope(&scope, "approved")?
             && let Some(answer) = item.answer.clone()
         {
             let approved: ApprovedAnswer = serde_json::from_value(answer).map_err(|e| {
-                EngineError::Request(format!("stored review {} is damaged: {e}", item.review_id))
+                EngineError::Internal(format!("stored review {} is damaged: {e}", item.review_id))
             })?;
             match self.approved_still_valid(&approved, as_of)? {
                 None => {
@@ -1104,7 +1179,8 @@ impl Engine {
                     for c in &approved.citations {
                         builder.cite(c.into(), c.start, c.end)?;
                     }
-                    return Ok(AskResponse {
+                    clock.done("read");
+                    let response = AskResponse {
                         status: AnswerStatus::Answered,
                         answer: Some(render_answer(&approved.sentences)),
                         sentences: approved.sentences,
@@ -1120,10 +1196,13 @@ impl Engine {
                         answerer: "reviewed".into(),
                         as_of,
                         took_ms: started.elapsed().as_secs_f64() * 1000.0,
-                    });
+                        trace: None,
+                    };
+                    return Ok(response.traced(trace, &clock, request.trace).0);
                 }
                 Some(reason) => {
-                    reasons.push(reason);
+                    reasons.push(reason.clone());
+                    reopen = Some((item.review_id, reason));
                     force_review = true;
                 }
             }
@@ -1131,7 +1210,7 @@ impl Engine {
 
         let read = self.read(question)?;
         let query = read.text.clone();
-        let k = request.k.unwrap_or(a.k).max(1);
+        clock.done("read");
         let search = SearchRequest {
             query: query.clone(),
             mode: SearchMode::Hybrid,
@@ -1140,6 +1219,7 @@ impl Engine {
             as_of: Some(as_of),
         };
         let in_force_hits = self.search(&search)?.hits;
+        trace.candidates = in_force_hits.iter().map(TraceCandidate::from).collect();
         // What the question is about, among every committed version (retired and superseded ones too).
         let any_version = self.search_versions(
             &SearchRequest {
@@ -1181,6 +1261,7 @@ impl Engine {
             answerer: "catalog".into(),
             as_of,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            trace: None,
         };
 
         if asks_what_changed(question)
@@ -1197,9 +1278,12 @@ impl Engine {
                 AnswerStatus::Answered
             };
             let confidence = if sentences.is_empty() { 0.0 } else { 0.95 };
-            return Ok(respond(
-                status, sentences, citations, confidence, reasons, notices,
-            ));
+            clock.done("retrieve");
+            return Ok(
+                respond(status, sentences, citations, confidence, reasons, notices)
+                    .traced(trace, &clock, request.trace)
+                    .0,
+            );
         }
 
         let mut passages_from_version = None;
@@ -1215,6 +1299,7 @@ impl Engine {
                 Err(notice) => {
                     notices.push(notice);
                     reasons.push("the question names a version the catalog does not hold".into());
+                    clock.done("retrieve");
                     return Ok(respond(
                         AnswerStatus::NoAnswer,
                         Vec::new(),
@@ -1222,7 +1307,9 @@ impl Engine {
                         0.0,
                         reasons,
                         notices,
-                    ));
+                    )
+                    .traced(trace, &clock, request.trace)
+                    .0);
                 }
             }
         } else if let Some((doc, title)) = &subject
@@ -1247,6 +1334,7 @@ impl Engine {
                 for h in any_version.hits.iter().filter(|h| &h.doc_id == doc).take(2) {
                     evidence.cite(Source::from(h), h.start, h.end)?;
                 }
+                clock.done("retrieve");
                 return Ok(respond(
                     AnswerStatus::NoAnswer,
                     Vec::new(),
@@ -1254,7 +1342,9 @@ impl Engine {
                     0.0,
                     reasons,
                     notices,
-                ));
+                )
+                .traced(trace, &clock, request.trace)
+                .0);
             }
         }
         let hits = match passages_from_version {
@@ -1265,31 +1355,29 @@ impl Engine {
             None => in_force_hits,
         };
         let passages: Vec<Passage> = hits.iter().map(Passage::from).collect();
-        let embedder = self.embedder()?;
+        if passages_from_version.is_some() {
+            trace.candidates = hits.iter().map(TraceCandidate::from).collect();
+        }
+        trace.passages = passages.iter().map(TracePassage::from).collect();
+        let embedder = self.read_embedder()?;
         // Rare words say what the question is about; "covered" and "patient" say little.
         let mut term_weights = HashMap::new();
         for term in content_terms(&query) {
             let share = self.lexical.chunk_share(&term)?.max(0.0005);
             term_weights.insert(term, (1.0 + 1.0 / share).ln() as f32);
         }
-        let answerer: Box<dyn Answerer> = if a.answerer == "llm" {
-            let llm = &a.llm;
-            Box::new(LlmAnswerer::new(LlmSettings {
-                base_url: llm.base_url.clone(),
-                model: llm.model.clone(),
-                api_key: std::env::var(&llm.api_key_env)
-                    .ok()
-                    .filter(|k| !k.is_empty()),
-                timeout: Duration::from_secs(llm.timeout_secs),
-                max_tokens: llm.max_tokens,
-                json_schema: llm.json_schema,
-            })?)
+        let answerer: Arc<dyn Answerer> = if a.answerer == "llm" {
+            self.llm_answerer()?
         } else {
             let mut extractive = ExtractiveAnswerer::new(embedder.clone());
             extractive.max_sentences = a.max_sentences;
             extractive.term_weights = term_weights.clone();
-            Box::new(extractive)
+            Arc::new(extractive)
         };
+        trace.answerer = answerer.name().to_string();
+        trace.model = answerer.model().map(str::to_string);
+        trace.prompt_template_hash = answerer.prompt_template_hash();
+        clock.done("retrieve");
         let mut model_failed = false;
         let draft = if passages.is_empty() {
             Vec::new()
@@ -1307,6 +1395,7 @@ impl Engine {
             }
         };
         let drafted = draft.len();
+        clock.done("draft");
         let verified = verify(
             draft,
             &passages,
@@ -1315,6 +1404,23 @@ impl Engine {
                 min_support: a.min_support,
             },
         )?;
+        trace.drafted = verified
+            .sentences
+            .iter()
+            .map(|v| TraceSentence {
+                text: v.text.clone(),
+                citations: v.citations.clone(),
+                verdict: "kept".into(),
+                reason: format!("support {:.2}", v.support),
+            })
+            .chain(verified.removed.iter().map(|r| TraceSentence {
+                text: r.text.clone(),
+                citations: Vec::new(),
+                verdict: "removed".into(),
+                reason: r.reason.clone(),
+            }))
+            .collect();
+        clock.done("verify");
 
         let mut builder = CitationBuilder::new(self);
         let mut sentences = Vec::new();
@@ -1362,6 +1468,7 @@ impl Engine {
             });
         }
 
+        clock.done("cite");
         // The extractive answerer already scored each sentence against the question; others are scored here.
         let known_relevance = verified
             .sentences
@@ -1412,6 +1519,7 @@ impl Engine {
                 }
             }
         }
+        clock.done("score");
         let status = if passages.is_empty() {
             reasons.push("no passage of a document in force matched the question".into());
             AnswerStatus::NoAnswer
@@ -1480,7 +1588,9 @@ impl Engine {
             answerer: answerer.name().into(),
             as_of,
             took_ms: 0.0,
+            trace: None,
         };
+        let mut review_draft = None;
         if status == AnswerStatus::Answered {
             response.answer = Some(render_answer(&sentences));
             response.sentences = sentences;
@@ -1492,29 +1602,67 @@ impl Engine {
             }
             response.citations = evidence.citations;
             if status == AnswerStatus::NeedsReview && !request.dry_run {
-                let draft = ReviewDraft {
+                review_draft = Some(ReviewDraft {
                     sentences,
                     citations: draft_citations,
                     evidence: response.citations.clone(),
                     removed: verified.removed.into_iter().map(Into::into).collect(),
                     as_of,
-                };
-                let id = uuid::Uuid::new_v4().to_string();
-                let draft_json = serde_json::to_value(&draft)
-                    .map_err(|e| EngineError::Request(format!("cannot store review draft: {e}")))?;
-                self.catalog.insert_review(
-                    &id,
-                    question,
-                    &key,
-                    f64::from(conf),
-                    &serde_json::json!(response.reasons),
-                    &draft_json,
-                )?;
-                response.review_id = Some(id);
+                });
             }
+        }
+        clock.done("route");
+        let (mut response, trace) = response.traced(trace, &clock, request.trace);
+        if let Some(draft) = review_draft {
+            response.review_id = Some(self.queue_for_review(
+                question,
+                (&key, &scope),
+                &response,
+                &draft,
+                &trace,
+                reopen,
+            )?);
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
+    }
+
+    /// Puts a draft in front of a reviewer: reopens the approved item whose cited versions changed, or
+    /// joins a pending item of the same scope (asking again adds no duplicate), or creates an item.
+    fn queue_for_review(
+        &self,
+        question: &str,
+        (key, scope): (&str, &str),
+        response: &AskResponse,
+        draft: &ReviewDraft,
+        trace: &AskTrace,
+        reopen: Option<(String, String)>,
+    ) -> Result<String, EngineError> {
+        let json = |what: &str, v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|e| EngineError::Internal(format!("cannot store {what}: {e}")))
+        };
+        let draft_json = json("review draft", serde_json::to_value(draft))?;
+        if let Some((id, reason)) = reopen
+            && self.catalog.reopen_review(&id, &reason, &draft_json)?
+        {
+            return Ok(id);
+        }
+        if let Some(item) = self.catalog.review_in_scope(scope, "pending")? {
+            return Ok(item.review_id);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let trace_json = json("trace", serde_json::to_value(trace))?;
+        self.catalog.insert_review(&NewReview {
+            review_id: &id,
+            question,
+            question_key: key,
+            scope_key: scope,
+            confidence: f64::from(response.confidence),
+            reasons: &serde_json::json!(response.reasons),
+            draft: &draft_json,
+            trace: Some(&trace_json),
+        })?;
+        Ok(id)
     }
 
     fn signals(
@@ -1532,7 +1680,7 @@ impl Engine {
         let best = match known_relevance {
             Some(r) => r,
             None => {
-                let embedder = self.embedder()?;
+                let embedder = self.read_embedder()?;
                 let q = embedder.embed_query(question)?;
                 let texts: Vec<String> = sentences.iter().map(|s| s.text.clone()).collect();
                 embedder

@@ -56,6 +56,27 @@ pub struct Config {
     pub search: SearchConfig,
     /// Answers, verification, confidence and review.
     pub answer: AnswerConfig,
+    /// Caps on what one request may ask for.
+    pub limits: LimitsConfig,
+}
+
+/// Caps on one search or question, so that no request can exhaust the process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest `k` (hits or passages) a request may ask for.
+    pub max_k: usize,
+    /// Longest question or query, in characters.
+    pub max_question_chars: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_k: 100,
+            max_question_chars: 2000,
+        }
+    }
 }
 
 /// How answers are drafted, verified and routed.
@@ -139,6 +160,8 @@ pub struct ModelsConfig {
     pub batch_size: usize,
     /// ONNX Runtime intra-op threads; 0 means one per core.
     pub threads: usize,
+    /// Vectors of questions and passage sentences kept in memory for the read path (0 = none).
+    pub cached_vectors: usize,
 }
 
 /// How files are read and chunked.
@@ -153,6 +176,10 @@ pub struct IngestConfig {
     pub doc_type_by_folder: HashMap<String, String>,
     /// The `pdftotext` executable (poppler-utils).
     pub pdftotext: PathBuf,
+    /// Seconds a `pdftotext` run may take before the PDF is rejected.
+    pub pdftotext_timeout_secs: u64,
+    /// Bytes of text one PDF may expand to before it is rejected.
+    pub pdftotext_max_output_bytes: u64,
     /// Chunks aim for this many tokens.
     pub chunk_target_tokens: usize,
     /// No chunk is longer than this many tokens.
@@ -183,6 +210,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             search: SearchConfig::default(),
             answer: AnswerConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -194,6 +222,7 @@ impl Default for ModelsConfig {
             onnxruntime: PathBuf::from("models/onnxruntime/libonnxruntime.so"),
             batch_size: 8,
             threads: 0,
+            cached_vectors: 50_000,
         }
     }
 }
@@ -208,6 +237,8 @@ impl Default for IngestConfig {
             default_doc_type: parse.default_doc_type,
             doc_type_by_folder: parse.doc_type_by_folder,
             pdftotext: parse.pdftotext,
+            pdftotext_timeout_secs: parse.pdftotext_timeout.as_secs(),
+            pdftotext_max_output_bytes: parse.pdftotext_max_output_bytes,
             chunk_target_tokens: chunk.target_tokens,
             chunk_max_tokens: chunk.max_tokens,
             commit_every: 200,
@@ -274,9 +305,20 @@ impl Config {
                 }
                 "CITED_MODELS_BATCH_SIZE" => self.models.batch_size = parse_env(&name, v)?,
                 "CITED_MODELS_THREADS" => self.models.threads = parse_env(&name, v)?,
+                "CITED_MODELS_CACHED_VECTORS" => self.models.cached_vectors = parse_env(&name, v)?,
                 "CITED_INGEST_MAX_FILE_BYTES" => self.ingest.max_file_bytes = parse_env(&name, v)?,
                 "CITED_INGEST_DEFAULT_DOC_TYPE" => self.ingest.default_doc_type = v.to_string(),
                 "CITED_INGEST_PDFTOTEXT" => self.ingest.pdftotext = PathBuf::from(v),
+                "CITED_INGEST_PDFTOTEXT_TIMEOUT_SECS" => {
+                    self.ingest.pdftotext_timeout_secs = parse_env(&name, v)?
+                }
+                "CITED_INGEST_PDFTOTEXT_MAX_OUTPUT_BYTES" => {
+                    self.ingest.pdftotext_max_output_bytes = parse_env(&name, v)?
+                }
+                "CITED_LIMITS_MAX_K" => self.limits.max_k = parse_env(&name, v)?,
+                "CITED_LIMITS_MAX_QUESTION_CHARS" => {
+                    self.limits.max_question_chars = parse_env(&name, v)?
+                }
                 "CITED_INGEST_CHUNK_TARGET_TOKENS" => {
                     self.ingest.chunk_target_tokens = parse_env(&name, v)?
                 }
@@ -361,6 +403,22 @@ impl Config {
         if a.no_answer_floor > a.review_threshold {
             return Err(ConfigError::Invalid(
                 "answer.no_answer_floor must not exceed answer.review_threshold".into(),
+            ));
+        }
+        if self.limits.max_k == 0 || self.limits.max_question_chars == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_k and limits.max_question_chars must be at least 1".into(),
+            ));
+        }
+        if a.k > self.limits.max_k {
+            return Err(ConfigError::Invalid(format!(
+                "answer.k {} is above limits.max_k {}",
+                a.k, self.limits.max_k
+            )));
+        }
+        if self.ingest.pdftotext_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "ingest.pdftotext_timeout_secs must be at least 1".into(),
             ));
         }
         if self.search.candidates == 0 {

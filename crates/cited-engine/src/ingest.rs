@@ -124,6 +124,33 @@ impl Engine {
         paths: &[PathBuf],
         progress: &mut dyn FnMut(IngestProgress<'_>),
     ) -> Result<IngestReport, EngineError> {
+        let _writer = self.writer();
+        self.cleaning_up_on_failure(self.ingest_paths_as_writer(paths, progress))
+    }
+
+    /// A failed ingest (a full disk, a model error) leaves pending versions; a long-running process removes
+    /// them at once instead of at its next start, so their chunks never linger in the indexes.
+    fn cleaning_up_on_failure<T>(&self, result: Result<T, EngineError>) -> Result<T, EngineError> {
+        if result.is_err() {
+            match self.recover() {
+                Ok(r) if r.removed_pending_versions > 0 => tracing::warn!(
+                    versions = r.removed_pending_versions,
+                    "ingest failed: removed its pending versions"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "ingest failed and its pending versions remain until restart")
+                }
+            }
+        }
+        result
+    }
+
+    fn ingest_paths_as_writer(
+        &self,
+        paths: &[PathBuf],
+        progress: &mut dyn FnMut(IngestProgress<'_>),
+    ) -> Result<IngestReport, EngineError> {
         let started = Instant::now();
         let (files, skipped) = discover(paths);
         let mut report = IngestReport {
@@ -135,10 +162,13 @@ impl Engine {
                 path: s.path.display().to_string(),
                 reason: s.reason,
             };
-            if entry.reason.starts_with("unsupported") {
-                report.skipped.push(entry);
-            } else {
+            if s.failed {
                 report.failed.push(entry);
+            } else {
+                if !entry.reason.starts_with("unsupported") {
+                    tracing::warn!(path = %entry.path, reason = %entry.reason, "file skipped");
+                }
+                report.skipped.push(entry);
             }
         }
         let options = self.parse_options();
@@ -193,6 +223,15 @@ impl Engine {
 
     /// Ingests documents already parsed (evals over JSONL corpora). Same protocol as files.
     pub fn ingest_documents(
+        &self,
+        docs: Vec<ParsedDocument>,
+        progress: &mut dyn FnMut(IngestProgress<'_>),
+    ) -> Result<IngestReport, EngineError> {
+        let _writer = self.writer();
+        self.cleaning_up_on_failure(self.ingest_documents_as_writer(docs, progress))
+    }
+
+    fn ingest_documents_as_writer(
         &self,
         docs: Vec<ParsedDocument>,
         progress: &mut dyn FnMut(IngestProgress<'_>),
@@ -274,6 +313,7 @@ impl Engine {
                 doc_id: doc.doc_id.clone(),
                 version: doc.version.clone(),
                 existing: existing.content_hash,
+                existing_source: existing.source,
             };
             report.failed.push(FailedFile {
                 path: doc.source.clone(),
@@ -361,7 +401,7 @@ impl Engine {
             "embedded"
         );
         if vectors.len() != chunks.len() {
-            return Err(EngineError::Request(format!(
+            return Err(EngineError::Internal(format!(
                 "embedder returned {} vectors for {} passages",
                 vectors.len(),
                 chunks.len()

@@ -4,11 +4,11 @@
 
 mod answer;
 pub mod config;
-pub mod eval;
 pub mod fusion;
 mod ingest;
 mod review;
 mod search;
+mod trace;
 mod understand;
 
 use std::collections::HashSet;
@@ -17,16 +17,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use cited_catalog::{Catalog, CatalogError};
-use cited_embed::{EmbedError, Embedder, MiniLmEmbedder, MiniLmFiles};
+use cited_embed::{CachingEmbedder, EmbedError, Embedder, MiniLmEmbedder, MiniLmFiles};
 use cited_ingest::{ChunkError, Chunker, ChunkerOptions, ParseOptions};
 use cited_lexical::{LexicalError, LexicalIndex};
 use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
 
-pub use answer::{AskRequest, AskResponse, question_key, render_answer};
-pub use cited_catalog::ReviewRecord;
+pub use answer::{AskRequest, AskResponse, question_key, render_answer, scope_key};
+pub use cited_catalog::{ReviewEvent, ReviewRecord};
 pub use config::{Config, ConfigError};
 pub use ingest::{FailedFile, IngestProgress, IngestReport};
 pub use search::{DocumentSummary, SearchResponse, VersionView};
+pub use trace::{AskTrace, STAGES, StageTiming, TraceCandidate, TracePassage, TraceSentence};
 pub use understand::Correction;
 
 /// Engine failures. Input problems with single files are not errors: they are listed in the ingest report.
@@ -61,17 +62,94 @@ pub enum EngineError {
         /// Why.
         reason: String,
     },
-    /// A request that cannot be served (unknown document, bad date, ...).
-    #[error("{0}")]
-    Request(String),
-    /// An eval input that cannot be read.
-    #[error("eval input {path}: {reason}")]
-    EvalInput {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
+    /// A request the engine refuses as asked: the caller can fix it (HTTP 400).
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code a client can act on without parsing the message.
+        code: BadRequestCode,
+        /// What is wrong, in words a user can act on.
+        message: String,
     },
+    /// The request names something the catalog does not hold (HTTP 404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A failure inside the engine (a damaged record, a poisoned lock): not the caller's fault.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Why a request was refused. The snake_case names are a stable contract (CLI JSON, HTTP API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadRequestCode {
+    /// The question or query is empty or blank.
+    QuestionEmpty,
+    /// The question or query is longer than `limits.max_question_chars`.
+    QuestionTooLong,
+    /// `k` is 0 or above `limits.max_k`.
+    KOutOfRange,
+    /// A metadata filter names a field no document has.
+    BadFilter,
+    /// A date that cannot be used.
+    BadDate,
+    /// A review state, reviewer or decision that is not allowed now.
+    BadReview,
+    /// A reviewer's answer that fails verification or is empty.
+    BadAnswer,
+}
+
+impl BadRequestCode {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::QuestionEmpty => "question_empty",
+            Self::QuestionTooLong => "question_too_long",
+            Self::KOutOfRange => "k_out_of_range",
+            Self::BadFilter => "bad_filter",
+            Self::BadDate => "bad_date",
+            Self::BadReview => "bad_review",
+            Self::BadAnswer => "bad_answer",
+        }
+    }
+}
+
+/// The three ways a request can fail, as a server maps them (400, 404, 500).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The caller asked for something invalid.
+    BadRequest,
+    /// The caller named something that does not exist.
+    NotFound,
+    /// The engine failed.
+    Internal,
+}
+
+impl EngineError {
+    /// A bad request with its code.
+    pub fn bad_request(code: BadRequestCode, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the caller or the engine is at fault.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadRequest { .. } => ErrorKind::BadRequest,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            _ => ErrorKind::Internal,
+        }
+    }
+
+    /// A stable code: the bad-request code, `not_found` or `internal`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } => code.as_str(),
+            Self::NotFound(_) => "not_found",
+            _ => "internal",
+        }
+    }
 }
 
 /// What start-up recovery found and removed.
@@ -81,22 +159,40 @@ pub struct RecoveryReport {
     pub removed_pending_versions: usize,
 }
 
+#[derive(Clone)]
+struct Embedders {
+    model: Arc<dyn Embedder>,
+    cached: Arc<CachingEmbedder>,
+}
+
 /// An open data directory. One process at a time holds it (a lock file guards the indexes).
 pub struct Engine {
     config: Config,
     catalog: Catalog,
     lexical: LexicalIndex,
     vectors: Box<dyn VectorStore>,
-    embedder: Mutex<Option<Arc<dyn Embedder>>>,
+    /// The model for ingest, and the same model behind a vector cache for the read path.
+    embedder: Mutex<Option<Embedders>>,
     chunker: Mutex<Option<Arc<Chunker>>>,
+    /// The `llm` answerer, built on first use.
+    llm: Mutex<Option<Arc<dyn cited_answer::Answerer>>>,
     in_force_cache: Mutex<Option<search::InForceCache>>,
     /// Words of the catalog's documents for spelling, rebuilt when the catalog generation changes.
     vocabulary: Mutex<Option<(i64, Arc<understand::Vocabulary>)>>,
     /// The English word list, read on first use.
     dictionary: OnceLock<HashSet<String>>,
     recovery: RecoveryReport,
+    /// The one writer: ingest, review decisions and recovery hold it; reads never wait for it.
+    writer: Mutex<()>,
     _lock: File,
 }
+
+// Many threads read through one `&Engine` (a server shares it): this fails to compile if a field stops
+// being shareable.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
 
 impl Engine {
     /// Opens (creating if needed) the data directory of `config`, takes its lock and removes what an
@@ -126,10 +222,12 @@ impl Engine {
             vectors,
             embedder: Mutex::new(None),
             chunker: Mutex::new(None),
+            llm: Mutex::new(None),
             in_force_cache: Mutex::new(None),
             vocabulary: Mutex::new(None),
             dictionary: OnceLock::new(),
             recovery: RecoveryReport::default(),
+            writer: Mutex::new(()),
             _lock: lock,
         };
         engine.recovery = engine.recover()?;
@@ -138,10 +236,21 @@ impl Engine {
 
     /// Uses `embedder` instead of loading the configured model (tests, other models).
     pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
+        let embedders = self.embedders_of(embedder);
         if let Ok(mut slot) = self.embedder.lock() {
-            *slot = Some(embedder);
+            *slot = Some(embedders);
         }
         self
+    }
+
+    fn embedders_of(&self, model: Arc<dyn Embedder>) -> Embedders {
+        Embedders {
+            cached: Arc::new(CachingEmbedder::new(
+                model.clone(),
+                self.config.models.cached_vectors,
+            )),
+            model,
+        }
     }
 
     /// The configuration in use.
@@ -185,6 +294,15 @@ impl Engine {
         })
     }
 
+    /// Takes the write side. Writes are serialised; reads go on meanwhile and see only committed versions.
+    pub(crate) fn writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        // A writer that panicked left nothing half-visible (pending versions are invisible and cleaned),
+        // so a poisoned lock is taken over rather than refused.
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn model_files(&self) -> MiniLmFiles {
         MiniLmFiles {
             model_dir: self.config.models.dir.clone(),
@@ -192,12 +310,11 @@ impl Engine {
         }
     }
 
-    /// The embedding model, loaded on first use.
-    pub fn embedder(&self) -> Result<Arc<dyn Embedder>, EngineError> {
+    fn embedders(&self) -> Result<Embedders, EngineError> {
         let mut slot = self
             .embedder
             .lock()
-            .map_err(|_| EngineError::Request("embedder lock poisoned".into()))?;
+            .map_err(|_| EngineError::Internal("embedder lock poisoned".into()))?;
         if let Some(e) = slot.as_ref() {
             return Ok(e.clone());
         }
@@ -207,15 +324,26 @@ impl Engine {
             self.config.models.batch_size,
             threads,
         )?);
-        *slot = Some(loaded.clone());
-        Ok(loaded)
+        let embedders = self.embedders_of(loaded);
+        *slot = Some(embedders.clone());
+        Ok(embedders)
+    }
+
+    /// The embedding model, loaded on first use (ingest: chunk texts are embedded once, not cached).
+    pub fn embedder(&self) -> Result<Arc<dyn Embedder>, EngineError> {
+        Ok(self.embedders()?.model)
+    }
+
+    /// The embedding model behind the vector cache (questions, sentences of passages): the read path.
+    pub(crate) fn read_embedder(&self) -> Result<Arc<dyn Embedder>, EngineError> {
+        Ok(self.embedders()?.cached)
     }
 
     fn chunker(&self) -> Result<Arc<Chunker>, EngineError> {
         let mut slot = self
             .chunker
             .lock()
-            .map_err(|_| EngineError::Request("chunker lock poisoned".into()))?;
+            .map_err(|_| EngineError::Internal("chunker lock poisoned".into()))?;
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());
         }
@@ -235,6 +363,8 @@ impl Engine {
             default_doc_type: c.default_doc_type.clone(),
             doc_type_by_folder: c.doc_type_by_folder.clone(),
             pdftotext: c.pdftotext.clone(),
+            pdftotext_timeout: std::time::Duration::from_secs(c.pdftotext_timeout_secs),
+            pdftotext_max_output_bytes: c.pdftotext_max_output_bytes,
         }
     }
 }

@@ -1,20 +1,23 @@
-//! The human review queue: list, show, approve, edit, reject. A decision records who and when; an approved
-//! answer is reused for the same question while its cited versions stay in force (see `answer.rs`).
+//! The human review queue: list, show, approve, edit, reject. Every step is an event in the item's history
+//! (who, when, note, the answer before and after); nothing is overwritten. An approved answer is reused
+//! for the same question asked under the same filters while its cited versions stay in force, and its
+//! item is reopened when one of them is superseded (see `answer.rs`).
 
 use cited_answer::{Passage, SupportPolicy, parse_marked_text, verify};
 use cited_catalog::ReviewRecord;
 use cited_core::AnswerSentence;
 
 use crate::answer::{ApprovedAnswer, CitationBuilder, ReviewDraft};
-use crate::{Engine, EngineError};
+use crate::{BadRequestCode, Engine, EngineError};
 
 impl Engine {
     /// Review items in a state, newest first.
     pub fn reviews(&self, state: &str) -> Result<Vec<ReviewRecord>, EngineError> {
         if !matches!(state, "pending" | "approved" | "rejected") {
-            return Err(EngineError::Request(format!(
-                "unknown review state {state:?} (pending, approved, rejected)"
-            )));
+            return Err(EngineError::bad_request(
+                BadRequestCode::BadReview,
+                format!("unknown review state {state:?} (pending, approved, rejected)"),
+            ));
         }
         Ok(self.catalog.reviews_in_state(state)?)
     }
@@ -23,48 +26,54 @@ impl Engine {
     pub fn review(&self, id: &str) -> Result<ReviewRecord, EngineError> {
         self.catalog
             .review(id)?
-            .ok_or_else(|| EngineError::Request(format!("no review item {id:?}")))
+            .ok_or_else(|| EngineError::NotFound(format!("no review item {id:?}")))
     }
 
     fn pending_draft(&self, id: &str) -> Result<ReviewDraft, EngineError> {
         let item = self.review(id)?;
         if item.state != "pending" {
-            return Err(EngineError::Request(format!(
-                "review item {id} was already {} by {}",
-                item.state,
-                item.reviewer.as_deref().unwrap_or("someone")
-            )));
+            return Err(EngineError::bad_request(
+                BadRequestCode::BadReview,
+                format!(
+                    "review item {id} was already {} by {}",
+                    item.state,
+                    item.reviewer.as_deref().unwrap_or("someone")
+                ),
+            ));
         }
         serde_json::from_value(item.draft)
-            .map_err(|e| EngineError::Request(format!("review item {id} is damaged: {e}")))
+            .map_err(|e| EngineError::Internal(format!("review item {id} is damaged: {e}")))
     }
 
     fn decide(
         &self,
         id: &str,
-        state: &str,
+        decision: &str,
         reviewer: &str,
         note: Option<&str>,
         answer: Option<&ApprovedAnswer>,
     ) -> Result<(), EngineError> {
+        let _writer = self.writer();
         if reviewer.trim().is_empty() {
-            return Err(EngineError::Request(
-                "a decision needs the reviewer's name".into(),
+            return Err(EngineError::bad_request(
+                BadRequestCode::BadReview,
+                "a decision needs the reviewer's name",
             ));
         }
         let answer = answer
             .map(serde_json::to_value)
             .transpose()
-            .map_err(|e| EngineError::Request(format!("cannot store answer: {e}")))?;
+            .map_err(|e| EngineError::Internal(format!("cannot store answer: {e}")))?;
         if self
             .catalog
-            .decide_review(id, state, reviewer, note, answer.as_ref())?
+            .decide_review(id, decision, reviewer, note, answer.as_ref())?
         {
             Ok(())
         } else {
-            Err(EngineError::Request(format!(
-                "review item {id} is not pending"
-            )))
+            Err(EngineError::bad_request(
+                BadRequestCode::BadReview,
+                format!("review item {id} is not pending"),
+            ))
         }
     }
 
@@ -72,9 +81,12 @@ impl Engine {
     pub fn approve_review(&self, id: &str, reviewer: &str) -> Result<(), EngineError> {
         let draft = self.pending_draft(id)?;
         if draft.sentences.is_empty() {
-            return Err(EngineError::Request(format!(
-                "review item {id} has no verified draft sentence to approve; write the answer with `review edit`"
-            )));
+            return Err(EngineError::bad_request(
+                BadRequestCode::BadReview,
+                format!(
+                    "review item {id} has no verified draft sentence to approve; write the answer with `review edit`"
+                ),
+            ));
         }
         let answer = ApprovedAnswer {
             sentences: draft.sentences,
@@ -114,22 +126,28 @@ impl Engine {
             .collect();
         let drafted = parse_marked_text(answer_text);
         if drafted.is_empty() {
-            return Err(EngineError::Request("the edited answer is empty".into()));
+            return Err(EngineError::bad_request(
+                BadRequestCode::BadAnswer,
+                "the edited answer is empty",
+            ));
         }
         let policy = SupportPolicy {
             min_support: self.config.answer.min_support,
         };
-        let verified = verify(drafted, &passages, self.embedder()?.as_ref(), policy)?;
+        let verified = verify(drafted, &passages, self.read_embedder()?.as_ref(), policy)?;
         if !verified.removed.is_empty() {
             let problems: Vec<String> = verified
                 .removed
                 .iter()
                 .map(|r| format!("\"{}\": {}", r.text, r.reason))
                 .collect();
-            return Err(EngineError::Request(format!(
-                "the edited answer was not saved:\n  {}",
-                problems.join("\n  ")
-            )));
+            return Err(EngineError::bad_request(
+                BadRequestCode::BadAnswer,
+                format!(
+                    "the edited answer was not saved:\n  {}",
+                    problems.join("\n  ")
+                ),
+            ));
         }
         let mut builder = CitationBuilder::new(self);
         let mut sentences = Vec::new();
@@ -153,7 +171,7 @@ impl Engine {
         };
         self.decide(
             id,
-            "approved",
+            "edited",
             reviewer,
             Some(note.unwrap_or("edited by reviewer")),
             Some(&answer),

@@ -12,7 +12,7 @@ use cited_core::{
 use serde::Serialize;
 
 use crate::fusion::fuse;
-use crate::{Engine, EngineError};
+use crate::{BadRequestCode, Engine, EngineError};
 
 pub(crate) struct InForceCache {
     generation: i64,
@@ -75,7 +75,7 @@ impl Engine {
         let mut cache = self
             .in_force_cache
             .lock()
-            .map_err(|_| EngineError::Request("cache lock poisoned".into()))?;
+            .map_err(|_| EngineError::Internal("cache lock poisoned".into()))?;
         if let Some(c) = cache.as_ref()
             && c.generation == generation
             && c.date == date
@@ -123,8 +123,57 @@ impl Engine {
         })
     }
 
+    /// Refuses a query the engine will not run, with a stable code: an empty or over-long text, `k` of 0
+    /// or above `limits.max_k`, a filter on a field no document has (which would silently match nothing).
+    pub fn check_query(
+        &self,
+        text: &str,
+        k: usize,
+        filters: &[MetadataFilter],
+    ) -> Result<(), EngineError> {
+        let limits = &self.config.limits;
+        if text.trim().is_empty() {
+            return Err(EngineError::bad_request(
+                BadRequestCode::QuestionEmpty,
+                "the question is empty",
+            ));
+        }
+        let chars = text.chars().count();
+        if chars > limits.max_question_chars {
+            return Err(EngineError::bad_request(
+                BadRequestCode::QuestionTooLong,
+                format!(
+                    "the question is {chars} characters long; the limit is {} (limits.max_question_chars)",
+                    limits.max_question_chars
+                ),
+            ));
+        }
+        if k == 0 || k > limits.max_k {
+            return Err(EngineError::bad_request(
+                BadRequestCode::KOutOfRange,
+                format!("k must be 1..={} (limits.max_k), got {k}", limits.max_k),
+            ));
+        }
+        if !filters.is_empty() {
+            let known = self.catalog.filter_keys()?;
+            if let Some(f) = filters.iter().find(|f| !known.contains(&f.key)) {
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                return Err(EngineError::bad_request(
+                    BadRequestCode::BadFilter,
+                    format!(
+                        "no document has the field {:?}; filter on one of: {}",
+                        f.key,
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Runs a search. BM25 and dense retrieval both apply the version filter inside their index.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
+        self.check_query(&request.query, request.k, &request.filters)?;
         let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
         let filter = self.version_filter(as_of, &request.filters)?;
         self.search_versions(request, &filter)
@@ -168,13 +217,13 @@ impl Engine {
         let dense = if request.mode == SearchMode::Bm25 || request.query.trim().is_empty() {
             Vec::new()
         } else {
-            let vector = self.embedder()?.embed_query(&request.query)?;
+            let vector = self.read_embedder()?.embed_query(&request.query)?;
             self.vectors.search(&vector, &filter, candidates)?
         };
-        let rank_of = |list: &[(u64, f32)]| -> HashMap<u64, usize> {
+        let rank_of = |list: &[(u64, f32)]| -> HashMap<u64, (usize, f32)> {
             list.iter()
                 .enumerate()
-                .map(|(i, (id, _))| (*id, i + 1))
+                .map(|(i, (id, score))| (*id, (i + 1, *score)))
                 .collect()
         };
         let (bm25_ranks, dense_ranks) = (rank_of(&bm25), rank_of(&dense));
@@ -205,8 +254,10 @@ impl Engine {
                 start: c.chunk.span.start,
                 end: c.chunk.span.end,
                 text: c.chunk.text,
-                bm25_rank: bm25_ranks.get(&c.chunk.chunk_id).copied(),
-                dense_rank: dense_ranks.get(&c.chunk.chunk_id).copied(),
+                bm25_rank: bm25_ranks.get(&c.chunk.chunk_id).map(|r| r.0),
+                dense_rank: dense_ranks.get(&c.chunk.chunk_id).map(|r| r.0),
+                bm25_score: bm25_ranks.get(&c.chunk.chunk_id).map(|r| r.1),
+                dense_score: dense_ranks.get(&c.chunk.chunk_id).map(|r| r.1),
             });
         }
         Ok(SearchResponse {
@@ -255,7 +306,7 @@ impl Engine {
             .filter(|v| v.state == VersionState::Committed)
             .collect();
         if versions.is_empty() {
-            return Err(EngineError::Request(format!(
+            return Err(EngineError::NotFound(format!(
                 "no document with id {doc_id:?}"
             )));
         }
@@ -290,6 +341,6 @@ impl Engine {
     pub fn version_text(&self, version_id: VersionId) -> Result<String, EngineError> {
         self.catalog
             .canonical_text(version_id)?
-            .ok_or_else(|| EngineError::Request(format!("no version with id {version_id}")))
+            .ok_or_else(|| EngineError::NotFound(format!("no version with id {version_id}")))
     }
 }

@@ -257,9 +257,52 @@ fn review_round_trip_and_invalidation_by_a_new_version() {
         "{:?}",
         after.reasons
     );
-    let new_id = after.review_id.expect("new review item");
+    let reopened = after.review_id.expect("review item");
+    assert_eq!(
+        reopened, id,
+        "the approved item is reopened, not duplicated"
+    );
+    let again_pending = ask(&engine, SEPSIS_QUESTION);
+    assert_eq!(
+        again_pending.review_id.as_deref(),
+        Some(id.as_str()),
+        "asking again joins the pending item"
+    );
     engine
-        .reject_review(&new_id, "dr.grey", "wait for the committee")
+        .reject_review(&id, "dr.lee", "wait for the committee")
         .expect("reject");
-    assert_eq!(engine.review(&new_id).expect("item").state, "rejected");
+
+    // Nothing was overwritten: the item's history holds every step with who, when and the answers.
+    let item = engine.review(&id).expect("item");
+    assert_eq!(item.state, "rejected");
+    let kinds: Vec<&str> = item.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["created", "approved", "reopened", "rejected"],
+        "{:#?}",
+        item.events
+    );
+    let actors: Vec<&str> = item.events.iter().map(|e| e.actor.as_str()).collect();
+    assert_eq!(actors, ["cited", "dr.grey", "cited", "dr.lee"]);
+    let approved = &item.events[1];
+    assert!(approved.answer_before.is_none() && approved.answer_after.is_some());
+    let reopen = &item.events[2];
+    assert_eq!(
+        reopen.answer_before, approved.answer_after,
+        "the reopening keeps the answer it withdrew"
+    );
+    assert!(
+        reopen
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("v3 is in force"))
+    );
+    assert_eq!(
+        item.events[3].note.as_deref(),
+        Some("wait for the committee")
+    );
+    assert!(
+        item.trace.is_some(),
+        "the item stores the trace of the ask that created it"
+    );
 }

@@ -88,3 +88,191 @@ fn bad_files_are_reported_and_good_ones_ingested() {
         "{again:#?}"
     );
 }
+
+#[test]
+fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
+    let src = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("tempdir");
+    let data = tempfile::tempdir().expect("tempdir");
+    let engine = cited_engine::Engine::open(config(data.path())).expect("open");
+    let root = src.path().join("hospital");
+
+    // A link out of the folder given is skipped with a warning, its target never ingested.
+    write(
+        outside.path(),
+        "secret.md",
+        "Payroll of the hospital board.",
+    );
+    std::fs::create_dir_all(&root).expect("mkdir");
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), root.join("leak.md"))
+        .expect("symlink");
+    // Two files claiming one id and version with different text: the second is refused, naming both.
+    write(
+        &root,
+        "a/first.md",
+        "---\nid: DUP-1\nversion: 1\n---\n# Dup\n\nFirst text of the duplicate.\n",
+    );
+    write(
+        &root,
+        "b/second.md",
+        "---\nid: DUP-1\nversion: 1\n---\n# Dup\n\nSecond, different text.\n",
+    );
+    // A version that would never be in force.
+    write(
+        &root,
+        "dates.md",
+        "---\nid: DATES-1\neffective_date: 2025-06-01\ntermination_date: 2024-06-01\n---\n# Dates\n\nText.\n",
+    );
+    // UTF-16 with a byte-order mark, as Windows editors save it, is read as text.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "Wound care: change the dressing every 48 hours."
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(root.join("wound.txt"), utf16).expect("write");
+    // Accents, CJK and emoji: spans must still slice exactly.
+    let intl = "---\nid: INTL-1\ntitle: Café protocol 咖啡\n---\n# Café protocol 咖啡\n\n## Dosage 💊\n\nÉviter la caféine: 患者は一日二杯まで 🍵. Naïve patients receive 2 cups at most.\n";
+    write(&root, "intl.md", intl);
+
+    let report = engine
+        .ingest_paths(std::slice::from_ref(&root), &mut no_progress())
+        .expect("ingest");
+    let reason = |name: &str| {
+        report
+            .failed
+            .iter()
+            .chain(&report.skipped)
+            .find(|f| f.path.ends_with(name))
+            .map(|f| f.reason.clone())
+            .unwrap_or_else(|| panic!("{name} not reported: {report:#?}"))
+    };
+    assert!(reason("leak.md").contains("outside the folder given"));
+    assert!(
+        report.skipped.iter().any(|f| f.path.ends_with("leak.md")),
+        "a skip, not a failure"
+    );
+    let dup = reason("b/second.md");
+    assert!(dup.contains("first.md") && dup.contains("DUP-1"), "{dup}");
+    assert!(reason("dates.md").contains("after termination_date"));
+    assert_eq!(report.added, 3, "first.md, wound.txt, intl.md: {report:#?}");
+
+    let docs: Vec<String> = engine
+        .list_documents()
+        .expect("list")
+        .into_iter()
+        .map(|d| d.doc_id)
+        .collect();
+    assert!(
+        !docs
+            .iter()
+            .any(|d| d.contains("leak") || d.contains("secret"))
+    );
+    let hits = |q: &str| {
+        engine
+            .search(&cited_core::SearchRequest {
+                query: q.into(),
+                mode: cited_core::SearchMode::Bm25,
+                k: 5,
+                filters: vec![],
+                as_of: None,
+            })
+            .expect("search")
+            .hits
+    };
+    assert!(
+        hits("dressing every 48 hours")
+            .iter()
+            .any(|h| h.text.contains("48 hours"))
+    );
+    for q in ["caféine 患者 🍵", "naïve patients cups", "Café 咖啡"] {
+        let found = hits(q);
+        assert!(!found.is_empty(), "{q}");
+        for h in found {
+            let versions = engine.document_versions(&h.doc_id).expect("versions");
+            let v = versions
+                .iter()
+                .find(|v| v.version.version == h.version)
+                .expect("version");
+            let text = engine.version_text(v.version.version_id).expect("text");
+            assert_eq!(
+                text.get(h.start..h.end),
+                Some(h.text.as_str()),
+                "{q}: exact span"
+            );
+        }
+    }
+    let answer = engine
+        .ask(&cited_engine::AskRequest {
+            question: "Combien de tasses de café 咖啡 pour les patients naïfs? 🍵".into(),
+            dry_run: true,
+            ..Default::default()
+        })
+        .expect("ask in other scripts");
+    for c in &answer.citations {
+        assert!(engine.citation_is_verbatim(c).expect("verbatim"));
+    }
+}
+
+#[test]
+fn pdftotext_is_stopped_when_it_runs_too_long_or_prints_too_much() {
+    let src = tempfile::tempdir().expect("tempdir");
+    let data = tempfile::tempdir().expect("tempdir");
+    let pdf = shared_data().join("guidelines-pdf");
+    let first_pdf = std::fs::read_dir(&pdf)
+        .expect("guideline PDFs")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .expect("a PDF");
+    std::fs::copy(&first_pdf, src.path().join("guideline.pdf")).expect("copy");
+    write(
+        src.path(),
+        "note.md",
+        "# Note\n\nA good note beside the PDF.\n",
+    );
+
+    // A pdftotext that hangs (as on a hostile PDF) is stopped at the time limit.
+    let hang = src.path().join("hanging-pdftotext.sh");
+    std::fs::write(&hang, "#!/bin/sh\nsleep 30\n").expect("write");
+    let mut perms = std::fs::metadata(&hang).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hang, perms).expect("chmod");
+    let mut c = config(data.path());
+    c.ingest.pdftotext = hang;
+    c.ingest.pdftotext_timeout_secs = 1;
+    let engine = cited_engine::Engine::open(c).expect("open");
+    let started = std::time::Instant::now();
+    let report = engine
+        .ingest_paths(&[src.path().to_path_buf()], &mut no_progress())
+        .expect("ingest");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "not waited out"
+    );
+    let failed = report
+        .failed
+        .iter()
+        .find(|f| f.path.ends_with("guideline.pdf"))
+        .expect("reported");
+    assert!(failed.reason.contains("longer than"), "{}", failed.reason);
+    assert_eq!(report.added, 1, "the note is ingested");
+    drop(engine);
+
+    // The real pdftotext with an output cap below the PDF's text.
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut c = config(data.path());
+    c.ingest.pdftotext_max_output_bytes = 2_000;
+    let engine = cited_engine::Engine::open(c).expect("open");
+    let report = engine
+        .ingest_paths(&[src.path().join("guideline.pdf")], &mut no_progress())
+        .expect("ingest");
+    let failed = report.failed.first().expect("reported");
+    assert!(
+        failed.reason.contains("pdftotext_max_output_bytes"),
+        "{}",
+        failed.reason
+    );
+}

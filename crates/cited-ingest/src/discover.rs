@@ -13,13 +13,16 @@ pub struct SourceFile {
     pub folder: Option<String>,
 }
 
-/// A file that was passed over (not an error): an unsupported extension, a sidecar, a hidden file.
+/// A file that was passed over: an unsupported extension or a link leading out of the folder given
+/// (`failed == false`), or a path that does not exist or cannot be listed (`failed == true`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SkippedFile {
     /// The file.
     pub path: PathBuf,
     /// Why it was passed over.
     pub reason: String,
+    /// True when the user asked for something that could not be read, not merely something to skip.
+    pub failed: bool,
 }
 
 const SUPPORTED: &[&str] = &["md", "markdown", "txt", "text", "html", "htm", "pdf"];
@@ -38,14 +41,39 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<SkippedFile>) {
             skipped.push(SkippedFile {
                 path: root.clone(),
                 reason: "no such file or folder".into(),
+                failed: true,
             });
             continue;
         }
+        // Links are followed inside the folder given, never out of it: a link to /etc or to another
+        // department's share must not put its files in this catalog.
+        let real_root = root.canonicalize().unwrap_or_else(|_| root.clone());
         let mut entries: Vec<PathBuf> = WalkDir::new(root)
             .follow_links(true)
             .into_iter()
             .filter_map(|e| match e {
-                Ok(e) if e.file_type().is_file() => Some(e.into_path()),
+                Ok(e) if e.file_type().is_file() => match e.path().canonicalize() {
+                    Ok(real) if real.starts_with(&real_root) => Some(e.into_path()),
+                    Ok(real) => {
+                        skipped.push(SkippedFile {
+                            path: e.into_path(),
+                            reason: format!(
+                                "skipped: a link leading outside the folder given (to {})",
+                                real.display()
+                            ),
+                            failed: false,
+                        });
+                        None
+                    }
+                    Err(err) => {
+                        skipped.push(SkippedFile {
+                            path: e.into_path(),
+                            reason: format!("cannot resolve: {err}"),
+                            failed: true,
+                        });
+                        None
+                    }
+                },
                 Ok(_) => None,
                 Err(err) => {
                     skipped.push(SkippedFile {
@@ -54,6 +82,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<SkippedFile>) {
                             .map(Path::to_path_buf)
                             .unwrap_or_else(|| root.clone()),
                         reason: format!("cannot list: {err}"),
+                        failed: true,
                     });
                     None
                 }
@@ -92,6 +121,7 @@ fn consider(
         skipped.push(SkippedFile {
             path: path.to_path_buf(),
             reason: format!("unsupported file type {:?}", ext),
+            failed: false,
         });
         return;
     }
@@ -150,5 +180,37 @@ mod tests {
         assert_eq!(files[0].folder.as_deref(), Some("icu"));
         assert_eq!(skipped.len(), 1);
         assert!(skipped[0].reason.contains("unsupported"));
+    }
+
+    #[test]
+    fn links_leaving_the_folder_are_skipped_and_links_inside_it_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("protocols");
+        let outside = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(outside.join("secret.md"), "x").expect("write");
+        std::fs::write(root.join("real.md"), "x").expect("write");
+        std::os::unix::fs::symlink(outside.join("secret.md"), root.join("leak.md")).expect("link");
+        std::os::unix::fs::symlink(&outside, root.join("leak-dir")).expect("link");
+        std::os::unix::fs::symlink(root.join("real.md"), root.join("alias.md")).expect("link");
+        let (files, skipped) = discover(std::slice::from_ref(&root));
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["alias.md", "real.md"]);
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(
+            skipped
+                .iter()
+                .all(|s| !s.failed && s.reason.contains("outside the folder given"))
+        );
     }
 }

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -19,6 +20,11 @@ pub struct ParseOptions {
     pub doc_type_by_folder: HashMap<String, String>,
     /// The `pdftotext` executable.
     pub pdftotext: PathBuf,
+    /// A `pdftotext` run longer than this is stopped and the PDF rejected.
+    pub pdftotext_timeout: std::time::Duration,
+    /// A PDF whose extracted text is longer than this many bytes is rejected (a small file can expand
+    /// to gigabytes of text).
+    pub pdftotext_max_output_bytes: u64,
 }
 
 impl Default for ParseOptions {
@@ -28,6 +34,8 @@ impl Default for ParseOptions {
             default_doc_type: "reference".into(),
             doc_type_by_folder: HashMap::new(),
             pdftotext: PathBuf::from("pdftotext"),
+            pdftotext_timeout: std::time::Duration::from_secs(60),
+            pdftotext_max_output_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -112,7 +120,18 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
             limit: options.max_file_bytes,
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    // Read at most one byte over the limit: a file that grew after the size check is still refused.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(options.max_file_bytes + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > options.max_file_bytes {
+        return Err(ParseError::TooLarge {
+            path: path.clone(),
+            size: bytes.len() as u64,
+            limit: options.max_file_bytes,
+        });
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty { path: path.clone() });
     }
@@ -131,7 +150,7 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
                 reason: "no %PDF header: not a PDF file".into(),
             });
         }
-        let pages = pdf::pages(&options.pdftotext, path).map_err(|reason| ParseError::Pdf {
+        let pages = pdf::pages(options, path).map_err(|reason| ParseError::Pdf {
             path: path.clone(),
             reason,
         })?;
@@ -167,6 +186,16 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
         );
     }
 
+    let bytes = match utf16_text(&bytes) {
+        Some(Ok(text)) => text.into_bytes(),
+        Some(Err(offset)) => {
+            return Err(ParseError::InvalidUtf8 {
+                path: path.clone(),
+                offset,
+            });
+        }
+        None => bytes,
+    };
     if let Some(offset) = bytes.iter().take(64 * 1024).position(|&b| b == 0) {
         return Err(ParseError::Binary {
             path: path.clone(),
@@ -306,6 +335,39 @@ fn scalar(meta: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
+/// Text written as UTF-16 with a byte-order mark (Windows editors save it so), decoded; `None` when the
+/// bytes carry no UTF-16 mark, `Err(offset)` when they are not valid UTF-16.
+fn utf16_text(bytes: &[u8]) -> Option<Result<String, usize>> {
+    let little_endian = match bytes.get(..2)? {
+        [0xFF, 0xFE] => true,
+        [0xFE, 0xFF] => false,
+        _ => return None,
+    };
+    let body = &bytes[2..];
+    if !body.len().is_multiple_of(2) {
+        return Some(Err(bytes.len() - 1));
+    }
+    let units = body.chunks_exact(2).map(|p| {
+        if little_endian {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut seen = 0;
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => {
+                seen += c.len_utf16();
+                text.push(c);
+            }
+            Err(_) => return Some(Err(2 + 2 * seen)),
+        }
+    }
+    Some(Ok(text))
+}
+
 fn date(
     meta: &Map<String, Value>,
     keys: &[&str],
@@ -391,6 +453,16 @@ fn build(
         &["termination_date", "end_date", "expiration_date"],
         path,
     )?;
+    if let (Some(from), Some(to)) = (effective_date, end_date)
+        && from > to
+    {
+        return Err(ParseError::Metadata {
+            path: path.clone(),
+            reason: format!(
+                "effective_date {from} is after termination_date {to}: the version would never be in force"
+            ),
+        });
+    }
     Ok(ParsedDocument {
         doc_id,
         version,

@@ -1,33 +1,91 @@
 //! PDF text through poppler's `pdftotext`: robust on the real-world PDFs we see (two-column layouts,
 //! ligatures) where pure-Rust extractors lose text. Pages come back separated by form feeds.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-/// Extracts the text of every page (index 0 = page 1).
-pub(crate) fn pages(pdftotext: &Path, pdf: &Path) -> Result<Vec<String>, String> {
-    let output = Command::new(pdftotext)
+use crate::document::ParseOptions;
+
+/// Lines of pdftotext's complaints kept for the error message.
+const STDERR_CAP: u64 = 16 * 1024;
+
+/// Extracts the text of every page (index 0 = page 1). pdftotext runs under a time limit and an output
+/// cap from `options`: a hostile PDF can make it loop or expand to gigabytes.
+pub(crate) fn pages(options: &ParseOptions, pdf: &Path) -> Result<Vec<String>, String> {
+    let pdftotext = &options.pdftotext;
+    let mut child = Command::new(pdftotext)
         .arg("-enc")
         .arg("UTF-8")
         .arg(pdf)
         .arg("-")
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| {
             format!(
                 "cannot run {} ({e}); install poppler-utils or set ingest.pdftotext",
                 pdftotext.display()
             )
         })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let cap = options.pdftotext_max_output_bytes;
+    // Readers on their own threads, so a child that fills one pipe never blocks the timer. The stdout
+    // reader stops one byte past the cap and drops the pipe, which ends the child.
+    let stdout = child.stdout.take().map(|out| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let read = out.take(cap + 1).read_to_end(&mut buf);
+            read.map(|_| buf)
+        })
+    });
+    let stderr = child.stderr.take().map(|err| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let mut err = err;
+            let _ = (&mut err).take(STDERR_CAP).read_to_end(&mut buf);
+            let _ = std::io::copy(&mut err, &mut std::io::sink());
+            buf
+        })
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= options.pdftotext_timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "pdftotext ran longer than {} s (ingest.pdftotext_timeout_secs)",
+                    options.pdftotext_timeout.as_secs_f32()
+                ));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(e) => return Err(format!("cannot wait for pdftotext: {e}")),
+        }
+    };
+    let stdout = match stdout.map(|t| t.join()) {
+        Some(Ok(Ok(bytes))) => bytes,
+        Some(Ok(Err(e))) => return Err(format!("cannot read pdftotext output: {e}")),
+        _ => return Err("pdftotext output was lost".into()),
+    };
+    if stdout.len() as u64 > cap {
+        return Err(format!(
+            "extracted text is over {cap} bytes (ingest.pdftotext_max_output_bytes)"
+        ));
+    }
+    if !status.success() {
+        let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+        let stderr = String::from_utf8_lossy(&stderr);
         let reason = stderr
             .lines()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("pdftotext failed");
         return Err(reason.trim().to_string());
     }
-    let text = String::from_utf8(output.stdout)
-        .map_err(|_| "pdftotext produced invalid UTF-8".to_string())?;
+    let text =
+        String::from_utf8(stdout).map_err(|_| "pdftotext produced invalid UTF-8".to_string())?;
     let mut pages: Vec<String> = text.split('\u{c}').map(normalise_page).collect();
     // pdftotext ends the last page with a form feed too.
     if pages.last().is_some_and(|p| p.is_empty()) {

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use cited_core::{AnswerStatus, MetadataFilter, SearchMode, SearchRequest};
-use cited_engine::{AskRequest, Config, Engine, IngestReport, eval};
+use cited_engine::{AskRequest, Config, Engine, IngestReport};
+use cited_eval as eval;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -22,7 +23,7 @@ pub struct IngestArgs {
     paths: Vec<PathBuf>,
     /// Print a machine-readable summary.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -43,7 +44,7 @@ pub struct SearchArgs {
     as_of: Option<NaiveDate>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -61,7 +62,11 @@ pub struct AskArgs {
     k: Option<usize>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
+    /// With --json: add the trace (candidates and their scores, passages, each drafted sentence's
+    /// verdict, confidence signals, stage timings, answerer and model).
+    #[arg(long, requires = "json")]
+    trace: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,6 +200,20 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Latency of `ask` (default answerer) in one warm process, next to the hybrid search inside it:
+    /// every question of a set, several rounds. Round 1 meets each passage for the first time; later
+    /// rounds show what a warm server sees for repeated questions. No review items are created.
+    Ask {
+        /// JSONL with a `query` (or `question`) field, e.g. ../shared/data/evals/ncd-dev.jsonl.
+        #[arg(long)]
+        questions: PathBuf,
+        /// Rounds over the whole set.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -216,7 +235,7 @@ pub struct RetrievalArgs {
     limit: Option<usize>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -261,13 +280,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let report = crate::evals::verify_cases(&engine, cases, split)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                outln!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                crate::evals::print_verify(&report);
+                crate::evals::print_verify(&report)?;
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { json } => check(&engine, *json),
+        Command::Bench {
+            command:
+                BenchCommand::Ask {
+                    questions,
+                    rounds,
+                    json,
+                },
+        } => bench_ask(&engine, questions, *rounds, *json),
         Command::Bench {
             command:
                 BenchCommand::Search {
@@ -313,8 +340,8 @@ fn with_progress<T>(f: impl FnOnce(&mut dyn FnMut(cited_engine::IngestProgress<'
     out
 }
 
-fn print_ingest_summary(report: &IngestReport) {
-    println!(
+fn print_ingest_summary(report: &IngestReport) -> Result<()> {
+    outln!(
         "{} files: {} added, {} updated, {} unchanged, {} superseded, {} failed, {} skipped; {} chunks ({} embedded) in {:.1} s",
         report.files,
         report.added,
@@ -328,16 +355,24 @@ fn print_ingest_summary(report: &IngestReport) {
         report.took_ms as f64 / 1000.0
     );
     for f in &report.failed {
-        println!("  rejected {}: {}", f.path, f.reason);
+        outln!("  rejected {}: {}", f.path, f.reason);
     }
+    for f in report
+        .skipped
+        .iter()
+        .filter(|f| !f.reason.starts_with("unsupported"))
+    {
+        outln!("  skipped {}: {}", f.path, f.reason);
+    }
+    Ok(())
 }
 
 fn ingest(engine: &Engine, args: &IngestArgs) -> Result<ExitCode> {
     let report = with_progress(|tick| engine.ingest_paths(&args.paths, tick))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_ingest_summary(&report);
+        print_ingest_summary(&report)?;
     }
     Ok(if report.failed.is_empty() {
         ExitCode::SUCCESS
@@ -347,9 +382,6 @@ fn ingest(engine: &Engine, args: &IngestArgs) -> Result<ExitCode> {
 }
 
 fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
-    if args.k == 0 {
-        bail!("--k must be at least 1");
-    }
     let request = SearchRequest {
         query: args.query.clone(),
         mode: args.mode,
@@ -359,11 +391,11 @@ fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
     };
     let response = engine.search(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        outln!("{}", serde_json::to_string_pretty(&response)?);
         return Ok(ExitCode::SUCCESS);
     }
     if response.hits.is_empty() {
-        println!(
+        outln!(
             "no results (searched the versions in force on {})",
             response.as_of
         );
@@ -375,9 +407,15 @@ fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
         } else {
             format!(" > {}", h.section)
         };
-        println!(
+        outln!(
             "{:>2}. [{:.4}] {} v{} — {}{}{}",
-            h.rank, h.score, h.doc_id, h.version, h.title, section, page
+            h.rank,
+            h.score,
+            h.doc_id,
+            h.version,
+            h.title,
+            section,
+            page
         );
         let snippet: String = h
             .text
@@ -387,7 +425,7 @@ fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
             .chars()
             .take(240)
             .collect();
-        println!("    {snippet}");
+        outln!("    {snippet}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -398,11 +436,12 @@ fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
         filters: args.filters.clone(),
         as_of: args.as_of,
         k: args.k,
+        trace: args.trace,
         ..AskRequest::default()
     };
     let response = engine.ask(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        outln!("{}", serde_json::to_string_pretty(&response)?);
         return Ok(ExitCode::SUCCESS);
     }
     if !response.corrections.is_empty() {
@@ -411,28 +450,28 @@ fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
             .iter()
             .map(|c| format!("{} → {}", c.from, c.to))
             .collect();
-        println!("(read as: {})", read.join(", "));
+        outln!("(read as: {})", read.join(", "));
     }
     for notice in &response.notices {
-        println!("Note: {notice}");
+        outln!("Note: {notice}");
     }
     match response.status {
         AnswerStatus::Answered => {
-            println!("{}", response.answer.as_deref().unwrap_or_default());
+            outln!("{}", response.answer.as_deref().unwrap_or_default());
             if let Some(by) = &response.reviewed_by {
-                println!("(reviewed by {by})");
+                outln!("(reviewed by {by})");
             }
         }
-        AnswerStatus::NeedsReview => println!(
+        AnswerStatus::NeedsReview => outln!(
             "Not answered automatically: sent to review ({}). The evidence found:",
             response.review_id.as_deref().unwrap_or("-")
         ),
-        AnswerStatus::NoAnswer => println!(
+        AnswerStatus::NoAnswer => outln!(
             "No answer in the documents in force on {}. Closest passages:",
             response.as_of
         ),
     }
-    println!();
+    outln!();
     for c in &response.citations {
         let page = c.page.map(|p| format!(", p. {p}")).unwrap_or_default();
         let section = if c.section.is_empty() {
@@ -440,16 +479,23 @@ fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
         } else {
             format!(" > {}", c.section)
         };
-        println!(
+        outln!(
             "[{}] {} v{} — {}{}{} [{}..{}]",
-            c.n, c.doc_id, c.version, c.title, section, page, c.start, c.end
+            c.n,
+            c.doc_id,
+            c.version,
+            c.title,
+            section,
+            page,
+            c.start,
+            c.end
         );
-        println!(
+        outln!(
             "    \"{}\"",
             c.quote.split_whitespace().collect::<Vec<_>>().join(" ")
         );
     }
-    println!(
+    outln!(
         "\nconfidence {:.2}{}",
         response.confidence,
         if response.reasons.is_empty() {
@@ -475,39 +521,53 @@ fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
         ReviewCommand::List { state, json } => {
             let items = engine.reviews(state)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&items)?);
+                outln!("{}", serde_json::to_string_pretty(&items)?);
             } else {
                 for i in &items {
-                    println!(
+                    outln!(
                         "{}\t{}\t{:.2}\t{}",
-                        i.review_id, i.created_at, i.confidence, i.question
+                        i.review_id,
+                        i.created_at,
+                        i.confidence,
+                        i.question
                     );
                 }
-                println!("{} {state} item(s)", items.len());
+                outln!("{} {state} item(s)", items.len());
             }
         }
         ReviewCommand::Show { id, json } => {
             let item = engine.review(id)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
+                outln!("{}", serde_json::to_string_pretty(&item)?);
             } else {
-                println!(
+                outln!(
                     "{}: {} ({}; confidence {:.2})",
-                    item.review_id, item.question, item.state, item.confidence
+                    item.review_id,
+                    item.question,
+                    item.state,
+                    item.confidence
                 );
-                println!("reasons: {}", item.reasons);
-                println!("draft: {}", serde_json::to_string_pretty(&item.draft)?);
-                if let Some(by) = &item.reviewer {
-                    println!(
-                        "decided by {by} at {}",
-                        item.decided_at.as_deref().unwrap_or("-")
+                outln!("reasons: {}", item.reasons);
+                outln!("draft: {}", serde_json::to_string_pretty(&item.draft)?);
+                outln!("history:");
+                for e in &item.events {
+                    outln!(
+                        "  {} {} {} by {}{}",
+                        e.seq,
+                        e.at,
+                        e.kind,
+                        e.actor,
+                        e.note
+                            .as_deref()
+                            .map(|n| format!(": {n}"))
+                            .unwrap_or_default()
                     );
                 }
             }
         }
         ReviewCommand::Approve { id, reviewer } => {
             engine.approve_review(id, &reviewer_name(reviewer)?)?;
-            println!("approved {id}");
+            outln!("approved {id}");
         }
         ReviewCommand::Edit {
             id,
@@ -518,11 +578,11 @@ fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
             let text = std::fs::read_to_string(answer_file)
                 .with_context(|| format!("reading {}", answer_file.display()))?;
             engine.edit_review(id, &reviewer_name(reviewer)?, &text, note.as_deref())?;
-            println!("approved {id} with the edited answer");
+            outln!("approved {id} with the edited answer");
         }
         ReviewCommand::Reject { id, note, reviewer } => {
             engine.reject_review(id, &reviewer_name(reviewer)?, note)?;
-            println!("rejected {id}");
+            outln!("rejected {id}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -551,9 +611,9 @@ fn eval_answers(
     if keyed.iter().all(|k| *k) {
         let report = crate::evals::answers(engine, files, split)?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         } else {
-            crate::evals::print_answers(&report);
+            crate::evals::print_answers(&report)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -562,49 +622,53 @@ fn eval_answers(
     };
     let report = eval::evaluate_answers(engine, questions)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "answer eval on {}: {} answerable, {} unanswerable",
         questions.display(),
         report.answerable,
         report.unanswerable
     );
-    println!(
+    outln!(
         "  answered (answerable)           {:.1} %",
         100.0 * report.answered_share
     );
-    println!(
+    outln!(
         "  answered citing evidence doc    {:.1} %",
         100.0 * report.correct_doc_share
     );
-    println!(
+    outln!(
         "  answered with overlapping quote {:.1} %",
         100.0 * report.correct_source_share
     );
-    println!(
+    outln!(
         "  abstained (unanswerable)        {:.1} %",
         100.0 * report.abstention_share
     );
-    println!(
+    outln!(
         "  verbatim quotes                 {:.1} % of {}",
         100.0 * report.verbatim_share,
         report.citations
     );
-    println!(
+    outln!(
         "  unsupported sentences removed   {}",
         report.unsupported_sentences
     );
-    println!(
+    outln!(
         "  ask latency p50 / p95           {:.1} / {:.1} ms",
-        report.p50_ms, report.p95_ms
+        report.p50_ms,
+        report.p95_ms
     );
-    println!("  threshold  answered  correct  abstained");
+    outln!("  threshold  answered  correct  abstained");
     for r in &report.risk_coverage {
-        println!(
+        outln!(
             "  {:>9.2}  {:>8.2}  {:>7.2}  {:>9.2}",
-            r.threshold, r.answered_share, r.correct_share, r.abstention_share
+            r.threshold,
+            r.answered_share,
+            r.correct_share,
+            r.abstention_share
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -615,7 +679,7 @@ fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
         DocsCommand::List { json } => {
             let docs = engine.list_documents()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&docs)?);
+                outln!("{}", serde_json::to_string_pretty(&docs)?);
             } else {
                 for d in &docs {
                     let active = d
@@ -623,12 +687,16 @@ fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
                         .as_deref()
                         .map(|v| format!("v{v}"))
                         .unwrap_or_else(|| "not in force".into());
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{} version(s)\t{}",
-                        d.doc_id, active, d.doc_type, d.versions, d.title
+                        d.doc_id,
+                        active,
+                        d.doc_type,
+                        d.versions,
+                        d.title
                     );
                 }
-                println!("{} documents", docs.len());
+                outln!("{} documents", docs.len());
             }
         }
         DocsCommand::Show { id, version, json } => {
@@ -646,7 +714,7 @@ fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
             };
             let text = engine.version_text(chosen.version.version_id)?;
             if *json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&json!({
                         "doc_id": id,
@@ -662,14 +730,21 @@ fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
                         .effective_date
                         .map(|d| d.to_string())
                         .unwrap_or_else(|| "-".into());
-                    println!(
+                    outln!(
                         "v{}\t{}\teffective {}\t{} chunks\t{}",
-                        v.version.version, v.status, eff, v.chunks, v.version.content_hash
+                        v.version.version,
+                        v.status,
+                        eff,
+                        v.chunks,
+                        v.version.content_hash
                     );
                 }
-                println!(
+                outln!(
                     "\n--- {} v{}: {} ---\n{}",
-                    id, chosen.version.version, chosen.version.title, text
+                    id,
+                    chosen.version.version,
+                    chosen.version.title,
+                    text
                 );
             }
         }
@@ -695,7 +770,11 @@ fn read_queries(path: &std::path::Path) -> Result<Vec<String>> {
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l)?;
-                Ok(v["query"].as_str().unwrap_or_default().to_string())
+                Ok(v["query"]
+                    .as_str()
+                    .or(v["question"].as_str())
+                    .unwrap_or_default()
+                    .to_string())
             })
             .collect::<Result<_>>()?
     };
@@ -703,6 +782,101 @@ fn read_queries(path: &std::path::Path) -> Result<Vec<String>> {
         .into_iter()
         .filter(|q| !q.trim().is_empty())
         .collect())
+}
+
+/// p50, p95 and mean of a list of milliseconds.
+fn latency(mut ms: Vec<f64>) -> serde_json::Value {
+    if ms.is_empty() {
+        return json!(null);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
+    let mean = ms.iter().sum::<f64>() / ms.len() as f64;
+    json!({ "n": ms.len(), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "mean_ms": mean })
+}
+
+fn bench_ask(
+    engine: &Engine,
+    path: &std::path::Path,
+    rounds: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    let questions = read_queries(path)?;
+    if questions.is_empty() || rounds == 0 {
+        bail!("no questions to run");
+    }
+    // Load the models once, outside the measurement.
+    engine.ask(&AskRequest {
+        question: "warm-up question about coverage".into(),
+        dry_run: true,
+        ..AskRequest::default()
+    })?;
+    let mut search_ms = Vec::new();
+    let mut per_round = Vec::new();
+    let mut stages: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for round in 1..=rounds {
+        let mut ms = Vec::with_capacity(questions.len());
+        for q in &questions {
+            let started = std::time::Instant::now();
+            let response = engine.ask(&AskRequest {
+                question: q.clone(),
+                dry_run: true,
+                trace: true,
+                ..AskRequest::default()
+            })?;
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            if round == rounds {
+                for s in response.trace.map(|t| t.stages).unwrap_or_default() {
+                    stages.entry(s.stage).or_default().push(s.ms);
+                }
+            }
+            if round == 1 {
+                let started = std::time::Instant::now();
+                engine.search(&SearchRequest {
+                    query: q.clone(),
+                    mode: SearchMode::Hybrid,
+                    k: engine.config().answer.k,
+                    filters: vec![],
+                    as_of: None,
+                })?;
+                search_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        per_round.push(latency(ms));
+    }
+    let stage_ms: serde_json::Map<String, serde_json::Value> =
+        stages.into_iter().map(|(k, v)| (k, latency(v))).collect();
+    let result = json!({
+        "questions": questions.len(),
+        "rounds": per_round,
+        "hybrid_search": latency(search_ms),
+        "last_round_stages": stage_ms,
+    });
+    if json {
+        outln!("{result}");
+    } else {
+        for (i, r) in result["rounds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            outln!(
+                "ask round {}: p50 {:.1} ms, p95 {:.1} ms ({} questions)",
+                i + 1,
+                r["p50_ms"].as_f64().unwrap_or_default(),
+                r["p95_ms"].as_f64().unwrap_or_default(),
+                questions.len()
+            );
+        }
+        outln!(
+            "hybrid search: p50 {:.1} ms",
+            result["hybrid_search"]["p50_ms"]
+                .as_f64()
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench_search(
@@ -738,9 +912,9 @@ fn bench_search(
     let mean = ms.iter().sum::<f64>() / ms.len() as f64;
     let result = json!({ "queries": ms.len(), "mode": mode, "k": k, "p50_ms": pct(0.5), "p95_ms": pct(0.95), "mean_ms": mean });
     if json {
-        println!("{result}");
+        outln!("{result}");
     } else {
-        println!(
+        outln!(
             "{} queries ({mode:?}, k={k}): p50 {:.2} ms, p95 {:.2} ms, mean {:.2} ms",
             ms.len(),
             pct(0.5),
@@ -754,9 +928,9 @@ fn bench_search(
 fn check(engine: &Engine, json: bool) -> Result<ExitCode> {
     let report = engine.check()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        outln!(
             "{} versions ({} pending); chunks: catalog {}, lexical {}, vectors {}",
             report.versions,
             report.pending_versions,
@@ -765,9 +939,9 @@ fn check(engine: &Engine, json: bool) -> Result<ExitCode> {
             report.vector_chunks
         );
         for m in &report.mismatched {
-            println!("  mismatch: {m}");
+            outln!("  mismatch: {m}");
         }
-        println!(
+        outln!(
             "{}",
             if report.is_consistent() {
                 "consistent"
@@ -829,21 +1003,33 @@ fn eval_retrieval(engine: &Engine, args: &RetrievalArgs) -> Result<ExitCode> {
     }
     let results = eval::evaluate_modes(engine, &queries, &filters)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        outln!("{}", serde_json::to_string_pretty(&results)?);
     } else {
-        println!("retrieval eval on {label}: {} queries", queries.len());
-        println!(
+        outln!("retrieval eval on {label}: {} queries", queries.len());
+        outln!(
             "{:<8} {:>8} {:>9} {:>10} {:>7} {:>10} {:>8}",
-            "mode", "nDCG@10", "recall@5", "recall@10", "MRR@10", "passage@5", "mean ms"
+            "mode",
+            "nDCG@10",
+            "recall@5",
+            "recall@10",
+            "MRR@10",
+            "passage@5",
+            "mean ms"
         );
         for (mode, m) in &results {
             let passage = m
                 .passage_5
                 .map(|p| format!("{p:.3}"))
                 .unwrap_or_else(|| "-".into());
-            println!(
+            outln!(
                 "{:<8} {:>8.3} {:>9.3} {:>10.3} {:>7.3} {:>10} {:>8.1}",
-                mode, m.ndcg_10, m.recall_5, m.recall_10, m.mrr_10, passage, m.mean_ms
+                mode,
+                m.ndcg_10,
+                m.recall_5,
+                m.recall_10,
+                m.mrr_10,
+                passage,
+                m.mean_ms
             );
         }
     }

@@ -403,8 +403,8 @@ fn half(name: &str, cases: &[&KeyedCase], threshold: f32, floor: f32) -> HalfRep
 }
 
 /// Prints a keyed report for people.
-pub fn print_answers(report: &KeyedReport) {
-    println!(
+pub fn print_answers(report: &KeyedReport) -> Result<()> {
+    outln!(
         "answers: threshold {:.2}, floor {:.2}; verbatim quotes {:.1} % of {}; ask p50 / p95 {:.0} / {:.0} ms",
         report.review_threshold,
         report.no_answer_floor,
@@ -414,32 +414,41 @@ pub fn print_answers(report: &KeyedReport) {
         report.p95_ms
     );
     for h in &report.halves {
-        println!(
+        outln!(
             "\n[{}] {} questions ({} answerable, {} unanswerable, {} either)",
-            h.split, h.questions, h.answerable, h.unanswerable, h.either
+            h.split,
+            h.questions,
+            h.answerable,
+            h.unanswerable,
+            h.either
         );
-        println!(
+        outln!(
             "  answered and correct        {:.1} % of answered",
             100.0 * h.answered_correct
         );
-        println!(
+        outln!(
             "  unanswerable withheld       {:.1} %",
             100.0 * h.unanswerable_withheld
         );
-        println!(
+        outln!(
             "  answerable answered right   {:.1} %",
             100.0 * h.answerable_answered_correct
         );
-        println!(
+        outln!(
             "  wrong answers shown         {} (max confidence {:.2})",
-            h.wrong_answers, h.max_wrong_confidence
+            h.wrong_answers,
+            h.max_wrong_confidence
         );
-        println!("  calibration error (ECE)     {:.3}", h.calibration_error);
-        println!("  threshold  answered  precision  answerable-right  withheld");
+        outln!("  calibration error (ECE)     {:.3}", h.calibration_error);
+        outln!("  threshold  answered  precision  answerable-right  withheld");
         for r in &h.risk_coverage {
-            println!(
+            outln!(
                 "  {:>9.2}  {:>8.2}  {:>9.2}  {:>16.2}  {:>8.2}",
-                r.threshold, r.answered, r.precision, r.answerable_correct, r.withheld
+                r.threshold,
+                r.answered,
+                r.precision,
+                r.answerable_correct,
+                r.withheld
             );
         }
         let kinds: Vec<String> = h
@@ -447,8 +456,9 @@ pub fn print_answers(report: &KeyedReport) {
             .iter()
             .map(|(k, (ok, n))| format!("{k} {ok}/{n}"))
             .collect();
-        println!("  by kind: {}", kinds.join(", "));
+        outln!("  by kind: {}", kinds.join(", "));
     }
+    Ok(())
 }
 
 /// One adversarial verification case.
@@ -608,8 +618,8 @@ pub fn verify_cases(engine: &Engine, path: &Path, split: &str) -> Result<VerifyR
 }
 
 /// Prints a verification report for people.
-pub fn print_verify(report: &VerifyReport) {
-    println!(
+pub fn print_verify(report: &VerifyReport) -> Result<()> {
+    outln!(
         "unfaithful shown {} of {}; faithful kept {} of {} ({:.1} %)",
         report.unfaithful_shown,
         report.unfaithful,
@@ -618,7 +628,7 @@ pub fn print_verify(report: &VerifyReport) {
         100.0 * share(report.faithful_kept, report.faithful)
     );
     for (category, c) in &report.categories {
-        println!(
+        outln!(
             "  {category:<22} {:>3} cases, {:>3} shown{}",
             c.cases,
             c.shown,
@@ -629,4 +639,5 @@ pub fn print_verify(report: &VerifyReport) {
             }
         );
     }
+    Ok(())
 }

@@ -1,11 +1,27 @@
 //! `cited`: the command line of Cited. Thin: parses arguments, opens the engine, prints results.
 
+/// `println!` that returns an error instead of panicking when stdout is closed (`cited docs list | head`):
+/// `main` then ends quietly.
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock())?;
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
 mod commands;
 mod evals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Write as _;
+
+use cited_engine::ErrorKind;
 use clap::{Parser, Subcommand};
 
 /// Answers from your clinical protocols and coverage policies, with citations.
@@ -76,11 +92,50 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    let json = match &cli.command {
+        Command::Ask(a) => a.json,
+        Command::Search(s) => s.json,
+        _ => false,
+    };
     match commands::run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => report_error(&e, json),
     }
+}
+
+/// Whether the error is stdout's reader going away (`| head`): not a failure of ours.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Exit code of a request the engine refused (bad input): fix the request and retry.
+const EXIT_BAD_REQUEST: u8 = 2;
+/// Exit code when the request names something the catalog does not hold.
+const EXIT_NOT_FOUND: u8 = 4;
+
+/// Prints the error (with its stable code for engine errors, and as JSON on stdout for `--json`) and picks
+/// the exit code: 2 bad request, 4 not found, 1 anything else.
+fn report_error(e: &anyhow::Error, json: bool) -> ExitCode {
+    let engine = e.downcast_ref::<cited_engine::EngineError>();
+    let (code, exit) = match engine.map(|e| e.kind()) {
+        Some(ErrorKind::BadRequest) => (engine.map(|e| e.code()), EXIT_BAD_REQUEST),
+        Some(ErrorKind::NotFound) => (Some("not_found"), EXIT_NOT_FOUND),
+        _ => (None, 1),
+    };
+    match code {
+        Some(code) => eprintln!("error ({code}): {e:#}"),
+        None => eprintln!("error: {e:#}"),
+    }
+    if json {
+        let body = serde_json::json!({
+            "error": { "code": code.unwrap_or("internal"), "message": format!("{e:#}") }
+        });
+        // Nothing more to do if stdout is gone too.
+        let _ = writeln!(std::io::stdout().lock(), "{body}");
+    }
+    ExitCode::from(exit)
 }

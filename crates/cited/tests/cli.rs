@@ -214,8 +214,59 @@ fn ingest_search_docs_json_contracts_and_exit_codes() {
     let out = run(cited(data.path()).args(["search", "x", "--filter", "no-equals-sign"]));
     assert_eq!(out.status.code(), Some(2), "bad arguments are usage errors");
     let out = run(cited(data.path()).args(["docs", "show", "NOPE"]));
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(4), "not found");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no document with id"));
+
+    // Hostile queries: a clear refusal with a stable code (also as JSON), never a panic, an abort or a
+    // silent empty result.
+    let long = "sepsis ".repeat(15_000);
+    let refused: [(&[&str], &str); 8] = [
+        (
+            &["search", "sepsis", "--k", "4000000000000"],
+            "k_out_of_range",
+        ),
+        (&["search", "sepsis", "--k", "0"], "k_out_of_range"),
+        (&["ask", "sepsis antibiotics", "--k", "0"], "k_out_of_range"),
+        (&["search", "  "], "question_empty"),
+        (&["ask", ""], "question_empty"),
+        (&["search", &long], "question_too_long"),
+        (&["ask", &long], "question_too_long"),
+        (
+            &["search", "sepsis", "--filter", "colour=blue"],
+            "bad_filter",
+        ),
+    ];
+    for (args, code) in refused {
+        let out = run(cited(data.path()).args(args).arg("--json"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{:.60?}: {stderr}", args);
+        assert!(
+            stderr.contains(code) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        assert_eq!(json(&out)["error"]["code"].as_str(), Some(code));
+    }
+
+    // Output to a closed pipe ends quietly.
+    for args in [
+        &["docs", "list"][..],
+        &["search", "sepsis antibiotics", "--k", "10"],
+    ] {
+        let mut child = cited(data.path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take()); // the reader is gone before the first line
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

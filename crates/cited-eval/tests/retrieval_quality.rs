@@ -2,21 +2,40 @@
 //! issues 2 and 3.
 //! (SciFact takes ~6 minutes to embed, so it runs from `make eval-scifact`; results are in evals/.)
 
-mod common;
+use std::path::{Path, PathBuf};
 
 use cited_core::SearchMode;
-use cited_engine::eval;
-use common::*;
+use cited_engine::{Config, Engine};
+use cited_eval as eval;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+/// The default configuration with the model paths made absolute (tests run in the crate's folder).
+fn engine(data_dir: &Path) -> Engine {
+    let root = repo_root();
+    let mut config = Config {
+        data_dir: data_dir.to_path_buf(),
+        ..Config::default()
+    };
+    config.models.dir = root.join(&config.models.dir);
+    config.models.onnxruntime = root.join(&config.models.onnxruntime);
+    Engine::open(config).expect("open engine (models missing? run `make models`)")
+}
 
 #[test]
 fn ncd_dev_evidence_in_top_5_and_pdf_pages_found() {
     let data = tempfile::tempdir().expect("tempdir");
     let engine = engine(data.path());
-    let shared = shared_data();
+    let shared = repo_root().join("../shared/data");
     let report = engine
         .ingest_paths(
             &[shared.join("ncd"), shared.join("guidelines-pdf")],
-            &mut no_progress(),
+            &mut |_| {},
         )
         .expect("ingest");
     assert!(report.failed.is_empty(), "{:?}", report.failed);

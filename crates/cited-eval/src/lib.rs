@@ -1,6 +1,8 @@
-//! Retrieval evaluation: BEIR data sets (corpus, queries, qrels) and our question format (evidence document
-//! and verbatim quote). Metrics are computed at document level (nDCG@10, recall@5/10, MRR@10), plus, for
-//! question sets, whether a chunk holding the evidence quote is in the top 5.
+//! Evaluation of a Cited engine from outside, through its public API like any other client: retrieval on
+//! BEIR data sets (corpus, queries, qrels) and on our question format (evidence document and verbatim
+//! quote), and answers on the dev question sets. Retrieval metrics are computed at document level
+//! (nDCG@10, recall@5/10, MRR@10), plus, for question sets, whether a chunk holding the evidence quote is
+//! in the top 5.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -9,7 +11,23 @@ use cited_core::{MetadataFilter, SearchMode, SearchRequest};
 use cited_ingest::{ParseOptions, ParsedDocument, parse_source};
 use serde::{Deserialize, Serialize};
 
-use crate::{Engine, EngineError};
+use cited_engine::{AskRequest, Engine, EngineError};
+
+/// Evaluation failures.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// An eval input that cannot be read.
+    #[error("eval input {path}: {reason}")]
+    Input {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The engine failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
 
 /// Metrics of one retrieval mode.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -60,14 +78,14 @@ pub struct EvalQuery {
 /// The modes every eval reports, side by side.
 pub const MODES: [SearchMode; 3] = [SearchMode::Bm25, SearchMode::Dense, SearchMode::Hybrid];
 
-fn input_err(path: &Path, reason: impl ToString) -> EngineError {
-    EngineError::EvalInput {
+fn input_err(path: &Path, reason: impl ToString) -> EvalError {
+    EvalError::Input {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     }
 }
 
-fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, EngineError> {
+fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, EvalError> {
     let text = std::fs::read_to_string(path).map_err(|e| input_err(path, e))?;
     text.lines()
         .enumerate()
@@ -111,7 +129,7 @@ fn beir_name(dir: &Path) -> String {
 }
 
 /// Reads a BEIR `corpus.jsonl` into documents of type `beir:<set>`.
-pub fn beir_corpus(dir: &Path) -> Result<Vec<ParsedDocument>, EngineError> {
+pub fn beir_corpus(dir: &Path) -> Result<Vec<ParsedDocument>, EvalError> {
     let set = beir_name(dir);
     let path = dir.join("corpus.jsonl");
     let docs: Vec<BeirDoc> = read_jsonl(&path)?;
@@ -131,7 +149,7 @@ pub fn beir_corpus(dir: &Path) -> Result<Vec<ParsedDocument>, EngineError> {
 }
 
 /// Reads BEIR queries with their qrels for `split`.
-pub fn beir_queries(dir: &Path, split: &str) -> Result<Vec<EvalQuery>, EngineError> {
+pub fn beir_queries(dir: &Path, split: &str) -> Result<Vec<EvalQuery>, EvalError> {
     let set = beir_name(dir);
     let qrels_path = dir.join("qrels").join(format!("{split}.tsv"));
     let qrels = std::fs::read_to_string(&qrels_path).map_err(|e| input_err(&qrels_path, e))?;
@@ -188,7 +206,7 @@ struct Evidence {
 
 /// Reads our question format; unanswerable questions are left out (they have no evidence to retrieve).
 /// Evidence given as `file` maps to the id ingest gives that file (`folder/stem`).
-pub fn question_set(path: &Path) -> Result<Vec<EvalQuery>, EngineError> {
+pub fn question_set(path: &Path) -> Result<Vec<EvalQuery>, EvalError> {
     let questions: Vec<Question> = read_jsonl(path)?;
     let mut out = Vec::new();
     for q in questions.into_iter().filter(|q| q.answerable) {
@@ -233,7 +251,7 @@ pub fn evaluate(
     queries: &[EvalQuery],
     mode: SearchMode,
     filters: &[MetadataFilter],
-) -> Result<RetrievalMetrics, EngineError> {
+) -> Result<RetrievalMetrics, EvalError> {
     let mut m = RetrievalMetrics::default();
     let mut passage_hits = 0usize;
     let with_evidence = queries.iter().any(|q| !q.evidence.is_empty());
@@ -309,7 +327,7 @@ pub fn evaluate_modes(
     engine: &Engine,
     queries: &[EvalQuery],
     filters: &[MetadataFilter],
-) -> Result<BTreeMap<String, RetrievalMetrics>, EngineError> {
+) -> Result<BTreeMap<String, RetrievalMetrics>, EvalError> {
     let mut out = BTreeMap::new();
     for mode in MODES {
         let name = match mode {
@@ -428,7 +446,7 @@ fn quote_overlaps(citation: &str, evidence: &str) -> bool {
 }
 
 /// Asks every question of a question file and scores the answers.
-pub fn evaluate_answers(engine: &Engine, path: &Path) -> Result<AnswerEvalReport, EngineError> {
+pub fn evaluate_answers(engine: &Engine, path: &Path) -> Result<AnswerEvalReport, EvalError> {
     let questions: Vec<AnswerQuestion> = read_jsonl(path)?;
     let threshold = engine.config().answer.review_threshold;
     let floor = engine.config().answer.no_answer_floor;
@@ -436,7 +454,7 @@ pub fn evaluate_answers(engine: &Engine, path: &Path) -> Result<AnswerEvalReport
     let (mut citations, mut verbatim, mut unsupported) = (0usize, 0usize, 0usize);
     for q in &questions {
         // Route nothing: thresholds are applied below so the same answers give the whole table.
-        let request = crate::AskRequest {
+        let request = AskRequest {
             question: q.query.clone(),
             thresholds: Some((0.0, 0.0)),
             dry_run: true,
