@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures the figures in README "Measured": NCD ingest (with embedding) and its peak RSS, re-ingest of the
-# unchanged corpus, hybrid search latency over 200 queries in one warm process, and a fresh process to its
-# first result. Writes evals/bench.json. Needs `make build models deps`.
+# unchanged corpus, hybrid search latency over 200 queries in one warm process, ask latency over the ncd-dev
+# questions (3 rounds in one process: round 1 meets every passage sentence for the first time, later rounds
+# are served from the vector cache) next to the hybrid search inside the same run, and a fresh process to
+# its first result. Writes evals/bench.json. Needs `make build models deps`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared/data}
@@ -16,11 +18,12 @@ read -r ingest_s ingest_kb < <(rss_and_time $BIN ingest "$SHARED/ncd" --json)
 chunks=$($BIN docs list --json >/dev/null; $BIN check --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["catalog_chunks"])')
 read -r reingest_s reingest_kb < <(rss_and_time $BIN ingest "$SHARED/ncd" --json)
 search_json=$($BIN bench search --questions "$SHARED/evals/medquad-questions.tsv" --n 200 --json)
+ask_json=$($BIN bench ask --questions "$SHARED/evals/ncd-dev.jsonl" --rounds 3 --json)
 read -r first_s first_kb < <(rss_and_time $BIN search "home oxygen therapy coverage" --k 5 --json)
 
-python3 - "$ingest_s" "$ingest_kb" "$chunks" "$reingest_s" "$first_s" "$search_json" <<'PY' | tee evals/bench.json
+python3 - "$ingest_s" "$ingest_kb" "$chunks" "$reingest_s" "$first_s" "$search_json" "$ask_json" <<'PY' | tee evals/bench.json
 import json, sys
-ingest_s, ingest_kb, chunks, reingest_s, first_s, search = sys.argv[1:]
+ingest_s, ingest_kb, chunks, reingest_s, first_s, search, ask = sys.argv[1:]
 ingest_s = float(ingest_s); chunks = int(chunks)
 print(json.dumps({
     "ncd_ingest_s": ingest_s,
@@ -30,5 +33,6 @@ print(json.dumps({
     "ncd_reingest_unchanged_s": float(reingest_s),
     "fresh_process_first_result_s": float(first_s),
     "hybrid_search": json.loads(search),
+    "ask_ncd_dev": json.loads(ask),
 }, indent=2))
 PY

@@ -133,6 +133,23 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
         )
         .collect();
     std::fs::write(root.join("wound.txt"), utf16).expect("write");
+    // A YAML alias bomb in the front matter ("billion laughs") is refused, not expanded.
+    let mut bomb = String::from(
+        "---\nid: BOMB-1\na0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 9].join(",")));
+    }
+    bomb.push_str("---\n# Bomb\n\nText.\n");
+    write(&root, "bomb.md", &bomb);
+    // HTML nested 10,000 deep neither overflows the stack nor loses its text.
+    let deep = format!(
+        "<html><body>{}<p>Deeply nested note on catheter care.</p>{}</body></html>",
+        "<div>".repeat(10_000),
+        "</div>".repeat(10_000)
+    );
+    write(&root, "deep.html", &deep);
     // Accents, CJK and emoji: spans must still slice exactly.
     let intl = "---\nid: INTL-1\ntitle: Café protocol 咖啡\n---\n# Café protocol 咖啡\n\n## Dosage 💊\n\nÉviter la caféine: 患者は一日二杯まで 🍵. Naïve patients receive 2 cups at most.\n";
     write(&root, "intl.md", intl);
@@ -157,7 +174,15 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
     let dup = reason("b/second.md");
     assert!(dup.contains("first.md") && dup.contains("DUP-1"), "{dup}");
     assert!(reason("dates.md").contains("after termination_date"));
-    assert_eq!(report.added, 3, "first.md, wound.txt, intl.md: {report:#?}");
+    assert!(
+        reason("bomb.md").contains("broken metadata"),
+        "{}",
+        reason("bomb.md")
+    );
+    assert_eq!(
+        report.added, 4,
+        "first.md, wound.txt, intl.md, deep.html: {report:#?}"
+    );
 
     let docs: Vec<String> = engine
         .list_documents()
@@ -186,6 +211,11 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
         hits("dressing every 48 hours")
             .iter()
             .any(|h| h.text.contains("48 hours"))
+    );
+    assert!(
+        hits("catheter care nested")
+            .iter()
+            .any(|h| h.text.contains("catheter care"))
     );
     for q in ["caféine 患者 🍵", "naïve patients cups", "Café 咖啡"] {
         let found = hits(q);

@@ -453,8 +453,16 @@ fn build(
         &["termination_date", "end_date", "expiration_date"],
         path,
     )?;
+    let declared_status = scalar(&metadata, "status");
+    // A version whose dates are in the wrong order would never be in force: a typo to refuse. CMS writes
+    // exactly that for the record of a retirement (effective 2023, terminated 2021, status "retired");
+    // such a version is kept, as retired, since it is never in force either way.
+    let retired = declared_status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("retired"));
     if let (Some(from), Some(to)) = (effective_date, end_date)
         && from > to
+        && !retired
     {
         return Err(ParseError::Metadata {
             path: path.clone(),
@@ -470,7 +478,7 @@ fn build(
         doc_type,
         effective_date,
         end_date,
-        declared_status: scalar(&metadata, "status"),
+        declared_status,
         metadata,
         canonical_text,
         sections,

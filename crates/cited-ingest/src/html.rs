@@ -53,10 +53,34 @@ pub(crate) fn to_markdown(html: &str) -> (Option<String>, String) {
     (title, text)
 }
 
-fn walk(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => {
+/// One step of the walk: text to write, an element to open, or the end of a block element.
+enum Step<'a> {
+    Text(&'a str),
+    Element(ElementRef<'a>),
+    EndBlock,
+}
+
+/// Children of `el` as steps, in reverse order for the stack.
+fn children<'a>(el: ElementRef<'a>) -> impl Iterator<Item = Step<'a>> {
+    let steps: Vec<Step<'a>> = el
+        .children()
+        .filter_map(|child| match child.value() {
+            Node::Text(t) => Some(Step::Text(t)),
+            Node::Element(_) => ElementRef::wrap(child).map(Step::Element),
+            _ => None,
+        })
+        .collect();
+    steps.into_iter().rev()
+}
+
+/// Writes the text of `root` in document order. Iterative, with its own stack: a page nested 10,000
+/// deep must not overflow the stack of the thread that ingests it.
+fn walk(root: ElementRef<'_>, out: &mut String) {
+    let mut stack: Vec<Step<'_>> = children(root).collect();
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::EndBlock => out.push_str("\n\n"),
+            Step::Text(t) => {
                 let text = collapse(t);
                 if !text.is_empty() {
                     if !out.is_empty()
@@ -71,11 +95,8 @@ fn walk(el: ElementRef<'_>, out: &mut String) {
                     }
                 }
             }
-            Node::Element(e) => {
-                let Some(child_el) = ElementRef::wrap(child) else {
-                    continue;
-                };
-                let name = e.name();
+            Step::Element(el) => {
+                let name = el.value().name();
                 if SKIP.contains(&name) {
                     continue;
                 }
@@ -84,7 +105,7 @@ fn walk(el: ElementRef<'_>, out: &mut String) {
                     .and_then(|n| n.parse::<usize>().ok())
                     .filter(|l| (1..=6).contains(l))
                 {
-                    let text = collapse(&child_el.text().collect::<String>());
+                    let text = collapse(&el.text().collect::<String>());
                     if !text.is_empty() {
                         out.push_str("\n\n");
                         out.push_str(&"#".repeat(level));
@@ -94,16 +115,12 @@ fn walk(el: ElementRef<'_>, out: &mut String) {
                     }
                     continue;
                 }
-                let block = BLOCK.contains(&name);
-                if block {
+                if BLOCK.contains(&name) {
                     out.push_str("\n\n");
+                    stack.push(Step::EndBlock);
                 }
-                walk(child_el, out);
-                if block {
-                    out.push_str("\n\n");
-                }
+                stack.extend(children(el));
             }
-            _ => {}
         }
     }
 }
