@@ -306,7 +306,8 @@ fn finish_version(
 fn migrate(conn: &Connection) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version < 1 {
-        // Review items gained a scope, a trace and an event history.
+        // Review items gained a scope, a trace and an event history. Items from before recorded no filters:
+        // they get the unfiltered scope (`question_key|`, see the engine's `scope_key`).
         let columns: Vec<String> = conn
             .prepare("SELECT name FROM pragma_table_info('review_items')")?
             .query_map([], |r| r.get(0))?
@@ -316,7 +317,7 @@ fn migrate(conn: &Connection) -> Result<()> {
             tx.execute_batch(
                 "ALTER TABLE review_items ADD COLUMN scope_key TEXT NOT NULL DEFAULT '';
                  ALTER TABLE review_items ADD COLUMN trace_json TEXT;
-                 UPDATE review_items SET scope_key = question_key;",
+                 UPDATE review_items SET scope_key = question_key || '|';",
             )?;
         }
         tx.execute_batch(
@@ -911,5 +912,57 @@ impl Catalog {
             _ => "scope_key = ?1 AND state = 'pending'",
         };
         Ok(self.reviews_where(clause, scope_key)?.into_iter().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalog written before review events existed: its decided items get their history, its
+    /// approvals the unfiltered scope, and events cannot be changed afterwards.
+    #[test]
+    fn old_review_items_are_migrated_and_events_are_append_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("catalog.sqlite");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE review_items (
+                    review_id TEXT PRIMARY KEY, question TEXT NOT NULL, question_key TEXT NOT NULL,
+                    created_at TEXT NOT NULL, confidence REAL NOT NULL, reasons_json TEXT NOT NULL,
+                    draft_json TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+                    reviewer TEXT, decided_at TEXT, note TEXT, answer_json TEXT);
+                 INSERT INTO review_items VALUES ('r1', 'Q?', 'q', '2026-01-01T00:00:00Z', 0.5, '[]', '{}',
+                    'approved', 'dr.grey', '2026-01-02T00:00:00Z', NULL, '{\"sentences\": []}');
+                 INSERT INTO review_items VALUES ('r2', 'P?', 'p', '2026-01-01T00:00:00Z', 0.5, '[]', '{}',
+                    'pending', NULL, NULL, NULL, NULL);",
+            )
+            .expect("old schema");
+        }
+        let catalog = Catalog::open(&path).expect("migrate");
+        let approved = catalog
+            .review_in_scope("q|", "approved")
+            .expect("query")
+            .expect("the old approval keeps working, unfiltered");
+        assert_eq!(approved.review_id, "r1");
+        let history = catalog.review("r1").expect("read").expect("item").events;
+        let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["created", "approved"]);
+        assert_eq!(history[1].actor, "dr.grey");
+        assert!(history[1].answer_after.is_some());
+        assert_eq!(catalog.review_events("r2").expect("events").len(), 1);
+        // Opening again migrates nothing twice.
+        drop(catalog);
+        let catalog = Catalog::open(&path).expect("reopen");
+        assert_eq!(catalog.review_events("r1").expect("events").len(), 2);
+
+        let conn = catalog.conn().expect("conn");
+        assert!(
+            conn.execute("UPDATE review_events SET actor = 'someone else'", [])
+                .is_err()
+        );
+        assert!(conn.execute("DELETE FROM review_events", []).is_err());
     }
 }

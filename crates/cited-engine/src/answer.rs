@@ -12,6 +12,7 @@ use cited_answer::{
     asks_for_list, asks_for_number, confidence, content_terms, facts, is_list_item, negated,
     question_parts, rescale_relevance, specificity, split_sentences, stated_values, verify,
 };
+use cited_catalog::NewReview;
 use cited_core::{
     AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit, SearchMode,
     SearchRequest, VersionFilter, VersionState, VersionStatus, in_force_on,
@@ -19,13 +20,11 @@ use cited_core::{
 use cited_embed::cosine;
 use serde::{Deserialize, Serialize};
 
+use crate::trace::{AskTrace, StageClock, TraceCandidate, TracePassage, TraceSentence};
 use crate::understand::{
     Correction, ReadQuestion, VersionReference, Vocabulary, asks_what_changed, load_dictionary,
     read_question, version_reference,
 };
-use cited_catalog::NewReview;
-
-use crate::trace::{AskTrace, StageClock, TraceCandidate, TracePassage, TraceSentence};
 use crate::{Engine, EngineError};
 
 /// A question.

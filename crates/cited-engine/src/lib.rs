@@ -90,8 +90,6 @@ pub enum BadRequestCode {
     KOutOfRange,
     /// A metadata filter names a field no document has.
     BadFilter,
-    /// A date that cannot be used.
-    BadDate,
     /// A review state, reviewer or decision that is not allowed now.
     BadReview,
     /// A reviewer's answer that fails verification or is empty.
@@ -106,7 +104,6 @@ impl BadRequestCode {
             Self::QuestionTooLong => "question_too_long",
             Self::KOutOfRange => "k_out_of_range",
             Self::BadFilter => "bad_filter",
-            Self::BadDate => "bad_date",
             Self::BadReview => "bad_review",
             Self::BadAnswer => "bad_answer",
         }

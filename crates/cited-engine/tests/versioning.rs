@@ -165,11 +165,12 @@ fn same_version_label_with_new_text_is_rejected_not_overwritten() {
         .ingest_paths(&[b], &mut no_progress())
         .expect("ingest");
     assert_eq!(report.failed.len(), 1);
+    let reason = &report.failed[0].reason;
     assert!(
-        report.failed[0]
-            .reason
-            .contains("already in the catalog with different content"),
-        "{report:?}"
+        reason.contains("already in the catalog from")
+            && reason.contains("a/p.md")
+            && reason.contains("with different content"),
+        "names the file the stored text came from: {report:?}"
     );
     let hits = search(&engine, None, SearchMode::Bm25);
     assert!(
