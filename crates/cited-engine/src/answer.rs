@@ -1108,26 +1108,20 @@ impl Engine {
 
     /// The `llm` answerer, built once per engine: its HTTP client keeps connections to the endpoint.
     fn llm_answerer(&self) -> Result<Arc<dyn Answerer>, EngineError> {
-        let mut slot = self
-            .llm
-            .lock()
-            .map_err(|_| EngineError::Internal("answerer lock poisoned".into()))?;
-        if let Some(llm) = slot.as_ref() {
-            return Ok(llm.clone());
-        }
-        let llm = &self.config.answer.llm;
-        let built: Arc<dyn Answerer> = Arc::new(LlmAnswerer::new(LlmSettings {
-            base_url: llm.base_url.clone(),
-            model: llm.model.clone(),
-            api_key: std::env::var(&llm.api_key_env)
-                .ok()
-                .filter(|k| !k.is_empty()),
-            timeout: Duration::from_secs(llm.timeout_secs),
-            max_tokens: llm.max_tokens,
-            json_schema: llm.json_schema,
-        })?);
-        *slot = Some(built.clone());
-        Ok(built)
+        crate::loaded_once(&self.llm, "answerer", || {
+            let llm = &self.config.answer.llm;
+            let answerer: Arc<dyn Answerer> = Arc::new(LlmAnswerer::new(LlmSettings {
+                base_url: llm.base_url.clone(),
+                model: llm.model.clone(),
+                api_key: std::env::var(&llm.api_key_env)
+                    .ok()
+                    .filter(|k| !k.is_empty()),
+                timeout: Duration::from_secs(llm.timeout_secs),
+                max_tokens: llm.max_tokens,
+                json_schema: llm.json_schema,
+            })?);
+            Ok(answerer)
+        })
     }
 
     /// Answers a question from the documents in force, or routes it to review, or declines.

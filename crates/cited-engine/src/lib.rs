@@ -308,22 +308,15 @@ impl Engine {
     }
 
     fn embedders(&self) -> Result<Embedders, EngineError> {
-        let mut slot = self
-            .embedder
-            .lock()
-            .map_err(|_| EngineError::Internal("embedder lock poisoned".into()))?;
-        if let Some(e) = slot.as_ref() {
-            return Ok(e.clone());
-        }
-        let threads = (self.config.models.threads > 0).then_some(self.config.models.threads);
-        let loaded: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::load(
-            &self.model_files(),
-            self.config.models.batch_size,
-            threads,
-        )?);
-        let embedders = self.embedders_of(loaded);
-        *slot = Some(embedders.clone());
-        Ok(embedders)
+        loaded_once(&self.embedder, "embedder", || {
+            let threads = (self.config.models.threads > 0).then_some(self.config.models.threads);
+            let model: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::load(
+                &self.model_files(),
+                self.config.models.batch_size,
+                threads,
+            )?);
+            Ok(self.embedders_of(model))
+        })
     }
 
     /// The embedding model, loaded on first use (ingest: chunk texts are embedded once, not cached).
@@ -337,20 +330,16 @@ impl Engine {
     }
 
     fn chunker(&self) -> Result<Arc<Chunker>, EngineError> {
-        let mut slot = self
-            .chunker
-            .lock()
-            .map_err(|_| EngineError::Internal("chunker lock poisoned".into()))?;
-        if let Some(c) = slot.as_ref() {
-            return Ok(c.clone());
-        }
-        let options = ChunkerOptions {
-            target_tokens: self.config.ingest.chunk_target_tokens,
-            max_tokens: self.config.ingest.chunk_max_tokens,
-        };
-        let chunker = Arc::new(Chunker::new(&self.model_files().tokenizer_json(), options)?);
-        *slot = Some(chunker.clone());
-        Ok(chunker)
+        loaded_once(&self.chunker, "chunker", || {
+            let options = ChunkerOptions {
+                target_tokens: self.config.ingest.chunk_target_tokens,
+                max_tokens: self.config.ingest.chunk_max_tokens,
+            };
+            Ok(Arc::new(Chunker::new(
+                &self.model_files().tokenizer_json(),
+                options,
+            )?))
+        })
     }
 
     fn parse_options(&self) -> ParseOptions {
@@ -364,6 +353,24 @@ impl Engine {
             pdftotext_max_output_bytes: c.pdftotext_max_output_bytes,
         }
     }
+}
+
+/// The value in `slot`, made by `make` on first use. Loading happens under the slot's lock, so two
+/// threads asking at once load the model once.
+pub(crate) fn loaded_once<T: Clone>(
+    slot: &Mutex<Option<T>>,
+    what: &str,
+    make: impl FnOnce() -> Result<T, EngineError>,
+) -> Result<T, EngineError> {
+    let mut slot = slot
+        .lock()
+        .map_err(|_| EngineError::Internal(format!("{what} lock poisoned")))?;
+    if let Some(value) = slot.as_ref() {
+        return Ok(value.clone());
+    }
+    let value = make()?;
+    *slot = Some(value.clone());
+    Ok(value)
 }
 
 /// Result of [`Engine::check`]: whether the catalog and both indexes agree.
