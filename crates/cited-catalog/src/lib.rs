@@ -83,6 +83,26 @@ pub struct ChunkWithVersion {
     pub title: String,
 }
 
+/// An API token as stored: only the SHA-256 of the secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    /// Public id, to list and revoke the token without its secret.
+    pub token_id: String,
+    /// SHA-256 (hex) of the secret.
+    #[serde(skip)]
+    pub token_hash: String,
+    /// Who uses it.
+    pub user_id: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// Groups, for per-document access.
+    pub groups: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, once revoked.
+    pub revoked_at: Option<String>,
+}
+
 /// A review queue item as stored. The JSON columns are owned by the engine, which defines their shape.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReviewRecord {
@@ -243,6 +263,15 @@ BEGIN SELECT RAISE(ABORT, 'review events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS review_events_append_only_delete BEFORE DELETE ON review_events
 BEGIN SELECT RAISE(ABORT, 'review events are append-only'); END;
 CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    token_id    TEXT NOT NULL UNIQUE,
+    user_id     TEXT NOT NULL,
+    roles_json  TEXT NOT NULL,
+    groups_json TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
 INSERT OR IGNORE INTO catalog_meta(key, value) VALUES ('generation', 0);
 "#;
 
@@ -902,6 +931,81 @@ impl Catalog {
     /// Review items in a state (`pending`, `approved`, `rejected`), newest first.
     pub fn reviews_in_state(&self, state: &str) -> Result<Vec<ReviewRecord>> {
         self.reviews_where("state = ?1", state)
+    }
+
+    /// Stores a new token (its hash, never the secret).
+    pub fn insert_token(&self, t: &ApiToken) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO api_tokens(token_hash, token_id, user_id, roles_json, groups_json, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                t.token_hash,
+                t.token_id,
+                t.user_id,
+                serde_json::to_string(&t.roles)?,
+                serde_json::to_string(&t.groups)?,
+                t.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn tokens_where(&self, clause: &str, arg: &str) -> Result<Vec<ApiToken>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT token_hash, token_id, user_id, roles_json, groups_json, created_at, revoked_at
+             FROM api_tokens WHERE {clause} ORDER BY created_at, token_id"
+        ))?;
+        let rows = stmt
+            .query_map([arg], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(
+                |(token_hash, token_id, user_id, roles, groups, created_at, revoked_at)| {
+                    Ok(ApiToken {
+                        token_id,
+                        token_hash,
+                        user_id,
+                        roles: serde_json::from_str(&roles)?,
+                        groups: serde_json::from_str(&groups)?,
+                        created_at,
+                        revoked_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The token with this hash, revoked or not.
+    pub fn token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        Ok(self
+            .tokens_where("token_hash = ?1", token_hash)?
+            .into_iter()
+            .next())
+    }
+
+    /// Every token, oldest first.
+    pub fn tokens(&self) -> Result<Vec<ApiToken>> {
+        self.tokens_where("?1 = ?1", "")
+    }
+
+    /// Marks a token revoked. Returns false when no active token has that id.
+    pub fn revoke_token(&self, token_id: &str) -> Result<bool> {
+        let changed = self.conn()?.execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE token_id = ?1 AND revoked_at IS NULL",
+            params![token_id, Utc::now().to_rfc3339()],
+        )?;
+        Ok(changed == 1)
     }
 
     /// The most recent item in `state` for a scope (normalised question plus filters).

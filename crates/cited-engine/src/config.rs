@@ -58,6 +58,33 @@ pub struct Config {
     pub answer: AnswerConfig,
     /// Caps on what one request may ask for.
     pub limits: LimitsConfig,
+    /// The HTTP server (`cited serve`).
+    pub server: ServerConfig,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub addr: String,
+    /// Asks answered at once; more get 503 with Retry-After instead of queueing without bound.
+    pub max_concurrent_asks: usize,
+    /// Seconds before a request is answered with 504.
+    pub request_timeout_secs: u64,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            max_concurrent_asks: 8,
+            request_timeout_secs: 30,
+            max_body_bytes: 64 * 1024,
+        }
+    }
 }
 
 /// Caps on one search or question, so that no request can exhaust the process.
@@ -211,6 +238,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             answer: AnswerConfig::default(),
             limits: LimitsConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -315,6 +343,14 @@ impl Config {
                 "CITED_INGEST_PDFTOTEXT_MAX_OUTPUT_BYTES" => {
                     self.ingest.pdftotext_max_output_bytes = parse_env(&name, v)?
                 }
+                "CITED_SERVER_ADDR" => self.server.addr = v.to_string(),
+                "CITED_SERVER_MAX_CONCURRENT_ASKS" => {
+                    self.server.max_concurrent_asks = parse_env(&name, v)?
+                }
+                "CITED_SERVER_REQUEST_TIMEOUT_SECS" => {
+                    self.server.request_timeout_secs = parse_env(&name, v)?
+                }
+                "CITED_SERVER_MAX_BODY_BYTES" => self.server.max_body_bytes = parse_env(&name, v)?,
                 "CITED_LIMITS_MAX_K" => self.limits.max_k = parse_env(&name, v)?,
                 "CITED_LIMITS_MAX_QUESTION_CHARS" => {
                     self.limits.max_question_chars = parse_env(&name, v)?
@@ -415,6 +451,12 @@ impl Config {
                 "answer.k {} is above limits.max_k {}",
                 a.k, self.limits.max_k
             )));
+        }
+        if self.server.max_concurrent_asks == 0 || self.server.request_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "server.max_concurrent_asks and server.request_timeout_secs must be at least 1"
+                    .into(),
+            ));
         }
         if self.ingest.pdftotext_timeout_secs == 0 {
             return Err(ConfigError::Invalid(

@@ -8,6 +8,7 @@ pub mod fusion;
 mod ingest;
 mod review;
 mod search;
+mod tokens;
 mod trace;
 mod understand;
 
@@ -27,6 +28,7 @@ pub use cited_catalog::{ReviewEvent, ReviewRecord};
 pub use config::{Config, ConfigError};
 pub use ingest::{FailedFile, IngestProgress, IngestReport};
 pub use search::{DocumentSummary, SearchResponse, VersionView};
+pub use tokens::{Principal, Role, TokenRecord};
 pub use trace::{AskTrace, STAGES, StageTiming, TraceCandidate, TracePassage, TraceSentence};
 pub use understand::Correction;
 
@@ -88,12 +90,16 @@ pub enum BadRequestCode {
     QuestionTooLong,
     /// `k` is 0 or above `limits.max_k`.
     KOutOfRange,
-    /// A metadata filter names a field no document has.
+    /// A metadata filter names a field no document has, or is not `key=value`.
     BadFilter,
+    /// A date that is not YYYY-MM-DD.
+    BadDate,
     /// A review state, reviewer or decision that is not allowed now.
     BadReview,
     /// A reviewer's answer that fails verification or is empty.
     BadAnswer,
+    /// A token request without a user or with an unknown role.
+    BadToken,
 }
 
 impl BadRequestCode {
@@ -104,8 +110,10 @@ impl BadRequestCode {
             Self::QuestionTooLong => "question_too_long",
             Self::KOutOfRange => "k_out_of_range",
             Self::BadFilter => "bad_filter",
+            Self::BadDate => "bad_date",
             Self::BadReview => "bad_review",
             Self::BadAnswer => "bad_answer",
+            Self::BadToken => "bad_token",
         }
     }
 }
@@ -317,6 +325,11 @@ impl Engine {
             )?);
             Ok(self.embedders_of(model))
         })
+    }
+
+    /// Whether the embedding model is loaded (a server is ready once it is).
+    pub fn models_loaded(&self) -> bool {
+        self.embedder.lock().map(|s| s.is_some()).unwrap_or(false)
     }
 
     /// The embedding model, loaded on first use (ingest: chunk texts are embedded once, not cached).

@@ -69,6 +69,40 @@ pub struct AskArgs {
     trace: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (default: server.addr in the config, 127.0.0.1:8080).
+    #[arg(long)]
+    addr: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token; its secret is printed once, alone on the last line.
+    Create {
+        /// User id the token acts as (recorded on review decisions).
+        #[arg(long)]
+        user: String,
+        /// Comma-separated roles: clinician, staff, reviewer, compliance, admin.
+        #[arg(long, value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// Comma-separated groups (per-document access).
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+    },
+    /// Every token (id, user, roles, groups, created, revoked); never a secret.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// Token id (from `token list`).
+        id: String,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ReviewCommand {
     /// Items in a state (default: pending).
@@ -287,6 +321,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { json } => check(&engine, *json),
+        Command::Serve(args) => serve(engine, args),
+        Command::Token { command } => token(&engine, command),
         Command::Bench {
             command:
                 BenchCommand::Ask {
@@ -504,6 +540,73 @@ fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
             format!("; {}", response.reasons.join("; "))
         }
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(engine: Engine, args: &ServeArgs) -> Result<ExitCode> {
+    let addr = args
+        .addr
+        .clone()
+        .unwrap_or_else(|| engine.config().server.addr.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let state = cited_server::AppState::new(std::sync::Arc::new(engine));
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        outln!("Cited API on http://{local}/ (Ctrl-C to stop)");
+        cited_server::serve(state, listener, cited_server::shutdown_signal())
+            .await
+            .context("server failed")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token(engine: &Engine, command: &TokenCommand) -> Result<ExitCode> {
+    match command {
+        TokenCommand::Create {
+            user,
+            roles,
+            groups,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|r| r.parse())
+                .collect::<Result<Vec<cited_engine::Role>, _>>()?;
+            let (id, secret) = engine.create_token(user, &roles, groups)?;
+            outln!("token {id} for {user}; the secret is shown once:");
+            outln!("{secret}");
+        }
+        TokenCommand::List { json } => {
+            let tokens = engine.tokens()?;
+            if *json {
+                outln!("{}", serde_json::to_string_pretty(&tokens)?);
+            } else {
+                for t in &tokens {
+                    outln!(
+                        "{}\t{}\t{}\t{}\t{}{}",
+                        t.token_id,
+                        t.user_id,
+                        t.roles.join(","),
+                        t.groups.join(","),
+                        t.created_at,
+                        t.revoked_at
+                            .as_deref()
+                            .map(|r| format!("\trevoked {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            engine.revoke_token(id)?;
+            outln!("revoked {id}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

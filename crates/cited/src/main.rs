@@ -66,6 +66,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the HTTP API (see README "HTTP API") until Ctrl-C or SIGTERM.
+    Serve(commands::ServeArgs),
+    /// API tokens: create (the secret is printed once), list, revoke.
+    Token {
+        /// token subcommand.
+        #[command(subcommand)]
+        command: commands::TokenCommand,
+    },
     /// Timing benchmarks (latency of search in one warm process).
     Bench {
         /// bench subcommand.

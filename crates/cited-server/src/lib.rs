@@ -1,0 +1,154 @@
+//! The HTTP API of Cited (axum on tokio): routes under `/v1` behind bearer tokens with roles, health
+//! checks, JSON errors with the engine's stable codes, a request id on every response and log line,
+//! bounded concurrency for asks (503 + Retry-After beyond it), a per-request timeout and graceful
+//! shutdown. The engine does the work; its blocking calls run off the async runtime.
+
+mod auth;
+mod error;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use cited_engine::{Engine, EngineError};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+pub use auth::Caller;
+pub use error::ApiError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine: many readers at once, one writer.
+    pub engine: Arc<Engine>,
+    /// Permits for asks answered at once.
+    pub asks: Arc<Semaphore>,
+    /// Per-request time limit.
+    pub timeout: Duration,
+}
+
+impl AppState {
+    /// State for `engine` with the limits of its configuration.
+    pub fn new(engine: Arc<Engine>) -> Self {
+        let server = &engine.config().server;
+        Self {
+            asks: Arc::new(Semaphore::new(server.max_concurrent_asks)),
+            timeout: Duration::from_secs(server.request_timeout_secs),
+            engine,
+        }
+    }
+
+    /// Runs `work` on the blocking pool under the request time limit.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let engine = self.engine.clone();
+        let task = tokio::task::spawn_blocking(move || work(&engine));
+        match tokio::time::timeout(self.timeout, task).await {
+            Ok(Ok(result)) => result.map_err(ApiError::from),
+            Ok(Err(_)) => Err(ApiError::from(EngineError::Internal(
+                "a request's task failed".into(),
+            ))),
+            Err(_) => Err(ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout",
+                format!(
+                    "no answer within {} s (server.request_timeout_secs)",
+                    self.timeout.as_secs()
+                ),
+            )),
+        }
+    }
+}
+
+/// Header carrying the request id on every response.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Gives each request an id: on its response and on every log line of its span.
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
+    request.extensions_mut().insert(id.clone());
+    let mut response = next.run(request).instrument(span).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// The whole API.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.engine.config().server.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route("/v1/ask", post(routes::ask))
+        .route("/v1/search", get(routes::search))
+        .route("/v1/documents", get(routes::documents))
+        .route(
+            "/v1/documents/{id}/versions/{version}",
+            get(routes::document_version),
+        )
+        .route("/v1/reviews", get(routes::reviews))
+        .route("/v1/reviews/{id}", get(routes::review))
+        .route("/v1/reviews/{id}/decision", post(routes::decide))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+/// Loads the model (so the first question is not slow), then serves on `listener` until `shutdown`
+/// resolves; requests in flight are finished first.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let engine = state.engine.clone();
+    match tokio::task::spawn_blocking(move || engine.embedder().map(|_| ())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the embedding model did not load; asks will fail")
+        }
+        Err(e) => tracing::error!(error = %e, "model loading task failed"),
+    }
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

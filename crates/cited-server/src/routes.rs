@@ -1,0 +1,293 @@
+//! Thin handlers: parse, authorise, call the engine off the async runtime, map errors.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use cited_core::{MetadataFilter, SearchMode, SearchRequest};
+use cited_engine::{
+    AskRequest, AskResponse, DocumentSummary, EngineError, ReviewRecord, Role, SearchResponse,
+    VersionView,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// Liveness: the process answers.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the indexes are open (they are, once the state exists) and the model is loaded.
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    if state.engine.models_loaded() {
+        Ok(Json(serde_json::json!({ "ready": true })))
+    } else {
+        Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the embedding model is still loading",
+        ))
+    }
+}
+
+fn body<T>(parsed: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    parsed.map(|Json(b)| b).map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "bad_json"
+        };
+        ApiError::new(e.status(), code, e.body_text())
+    })
+}
+
+fn filters(
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<MetadataFilter>, ApiError> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            format!("{k}={v}")
+                .parse()
+                .map_err(|e: String| ApiError::bad_request("bad_filter", e))
+        })
+        .collect()
+}
+
+fn date(text: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+                ApiError::bad_request("bad_date", format!("{t:?} is not a date (YYYY-MM-DD)"))
+            })
+        })
+        .transpose()
+}
+
+/// `POST /v1/ask` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskBody {
+    /// The question.
+    pub question: String,
+    /// Metadata filters, `{"payer": "Medicare (CMS)"}`.
+    #[serde(default)]
+    pub filters: BTreeMap<String, String>,
+    /// Versions in force on this date (YYYY-MM-DD) instead of today.
+    pub as_of: Option<String>,
+    /// Passages to retrieve.
+    pub k: Option<usize>,
+    /// Return the trace.
+    #[serde(default)]
+    pub trace: bool,
+}
+
+/// `POST /v1/ask`: the `ask` JSON contract. At most `server.max_concurrent_asks` run at once; more get 503
+/// with Retry-After at once.
+pub async fn ask(
+    State(state): State<AppState>,
+    _caller: Caller,
+    parsed: Result<Json<AskBody>, JsonRejection>,
+) -> Result<Json<AskResponse>, ApiError> {
+    let b = body(parsed)?;
+    let request = AskRequest {
+        question: b.question,
+        filters: filters(b.filters)?,
+        as_of: date(b.as_of.as_deref())?,
+        k: b.k,
+        trace: b.trace,
+        ..AskRequest::default()
+    };
+    let permit = state
+        .asks
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::busy())?;
+    let response = state
+        .blocking(move |engine| {
+            let _permit = permit; // held until the ask is done, even past a timeout
+            engine.ask(&request)
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// `GET /v1/search?q=...&k=10&mode=hybrid&as_of=YYYY-MM-DD&filter=key=value` (filter repeatable).
+pub async fn search(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))?;
+    let one = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let k = match one("k") {
+        Some(k) => k.parse().map_err(|_| {
+            ApiError::bad_request("k_out_of_range", format!("k {k:?} is not a number"))
+        })?,
+        None => 10,
+    };
+    let mode: SearchMode = match one("mode") {
+        Some(m) => m
+            .parse()
+            .map_err(|e: String| ApiError::bad_request("bad_mode", e))?,
+        None => SearchMode::Hybrid,
+    };
+    let filter_pairs = pairs
+        .iter()
+        .filter(|(k, _)| k == "filter")
+        .map(|(_, v)| match v.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(ApiError::bad_request(
+                "bad_filter",
+                format!("filter {v:?} is not key=value"),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = SearchRequest {
+        query: one("q").unwrap_or_default().to_string(),
+        mode,
+        k,
+        filters: filters(filter_pairs)?,
+        as_of: date(one("as_of"))?,
+    };
+    Ok(Json(
+        state
+            .blocking(move |engine| engine.search(&request))
+            .await?,
+    ))
+}
+
+/// `GET /v1/documents`: every document with its version in force today.
+pub async fn documents(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<Vec<DocumentSummary>>, ApiError> {
+    Ok(Json(
+        state.blocking(|engine| engine.list_documents()).await?,
+    ))
+}
+
+/// One version with its canonical text: what a citation opens into.
+#[derive(Debug, Serialize)]
+pub struct VersionWithText {
+    /// The version, its status and chunk count.
+    #[serde(flatten)]
+    pub view: VersionView,
+    /// The canonical text; citations are byte spans into it.
+    pub text: String,
+}
+
+/// `GET /v1/documents/{id}/versions/{version}`.
+pub async fn document_version(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path((doc_id, version)): Path<(String, String)>,
+) -> Result<Json<VersionWithText>, ApiError> {
+    let found = state
+        .blocking(move |engine| {
+            let view = engine
+                .document_versions(&doc_id)?
+                .into_iter()
+                .find(|v| v.version.version == version)
+                .ok_or_else(|| {
+                    EngineError::NotFound(format!("{doc_id} has no version {version:?}"))
+                })?;
+            let text = engine.version_text(view.version.version_id)?;
+            Ok(VersionWithText { view, text })
+        })
+        .await?;
+    Ok(Json(found))
+}
+
+/// `GET /v1/reviews?state=pending`.
+pub async fn reviews(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<ReviewRecord>>, ApiError> {
+    caller.require(Role::Reviewer)?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))?;
+    let wanted = pairs
+        .into_iter()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| "pending".into());
+    Ok(Json(
+        state
+            .blocking(move |engine| engine.reviews(&wanted))
+            .await?,
+    ))
+}
+
+/// `GET /v1/reviews/{id}`: the item with its draft, evidence, trace and history.
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ReviewRecord>, ApiError> {
+    caller.require(Role::Reviewer)?;
+    Ok(Json(
+        state.blocking(move |engine| engine.review(&id)).await?,
+    ))
+}
+
+/// `POST /v1/reviews/{id}/decision` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// `approve`, `edit` or `reject`.
+    pub decision: String,
+    /// The reviewer's answer with `[n]` markers (edit).
+    pub answer: Option<String>,
+    /// A note (required to reject).
+    pub note: Option<String>,
+}
+
+/// `POST /v1/reviews/{id}/decision`: the decision is recorded under the caller's user id.
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    parsed: Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<Json<ReviewRecord>, ApiError> {
+    caller.require(Role::Reviewer)?;
+    let b = body(parsed)?;
+    let reviewer = caller.0.user_id.clone();
+    let item = state
+        .blocking(move |engine| {
+            match (b.decision.as_str(), b.answer.as_deref()) {
+                ("approve", _) => engine.approve_review(&id, &reviewer)?,
+                ("edit", Some(answer)) => {
+                    engine.edit_review(&id, &reviewer, answer, b.note.as_deref())?
+                }
+                ("reject", _) => {
+                    engine.reject_review(&id, &reviewer, b.note.as_deref().unwrap_or_default())?
+                }
+                _ => {
+                    return Err(EngineError::bad_request(
+                        cited_engine::BadRequestCode::BadReview,
+                        "decision is approve, edit (with an answer) or reject",
+                    ));
+                }
+            }
+            engine.review(&id)
+        })
+        .await?;
+    Ok(Json(item))
+}
