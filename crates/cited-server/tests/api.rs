@@ -19,6 +19,10 @@ fn repo_root() -> PathBuf {
 
 /// A server on an ephemeral port over `engine`; it stops when the test process ends.
 fn start(engine: Arc<Engine>) -> String {
+    start_with(cited_server::AppState::new(engine))
+}
+
+fn start_with(state: cited_server::AppState) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -32,13 +36,9 @@ fn start(engine: Arc<Engine>) -> String {
                 .expect("bind");
             tx.send(listener.local_addr().expect("addr"))
                 .expect("send addr");
-            cited_server::serve(
-                cited_server::AppState::new(engine),
-                listener,
-                std::future::pending(),
-            )
-            .await
-            .expect("serve");
+            cited_server::serve(state, listener, std::future::pending())
+                .await
+                .expect("serve");
         });
     });
     let addr = rx.recv().expect("server address");
@@ -228,4 +228,31 @@ fn every_route_for_every_role_and_the_ask_contract() {
         .send()
         .expect("get");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    // Saturated: with no ask permit free, an ask is refused at once with 503 and Retry-After, while
+    // the other routes keep answering.
+    let mut saturated = cited_server::AppState::new(engine.clone());
+    saturated.asks = Arc::new(tokio::sync::Semaphore::new(0));
+    let busy_base = start_with(saturated);
+    let busy = Client::new()
+        .post(format!("{busy_base}/v1/ask"))
+        .bearer_auth(&clinician)
+        .json(&json!({"question": "How soon must antibiotics be given in sepsis?"}))
+        .send()
+        .expect("ask");
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        busy.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let error: Value = busy.json().expect("json");
+    assert_eq!(error["code"], "busy");
+    let listing = Client::new()
+        .get(format!("{busy_base}/v1/documents"))
+        .bearer_auth(&clinician)
+        .send()
+        .expect("documents");
+    assert_eq!(listing.status(), StatusCode::OK);
 }
