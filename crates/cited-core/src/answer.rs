@@ -23,7 +23,9 @@ impl std::fmt::Display for AnswerStatus {
 }
 
 /// A citation: an exact span of one document version. `quote` is always recomputed from the catalog's
-/// canonical text of that version, never taken from a model.
+/// canonical text of that version, never taken from a model. The span is given three ways, so that every
+/// client slices the canonical text without converting: UTF-8 bytes (Rust, Go), code points (Python),
+/// UTF-16 code units (JavaScript, Java).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
     /// Number used in `[n]` markers.
@@ -44,6 +46,18 @@ pub struct Citation {
     pub start: usize,
     /// End byte offset (exclusive).
     pub end: usize,
+    /// Start as a count of Unicode code points (Python `text[char_start:char_end]`).
+    #[serde(default)]
+    pub char_start: usize,
+    /// End in code points (exclusive).
+    #[serde(default)]
+    pub char_end: usize,
+    /// Start in UTF-16 code units (JavaScript `text.slice(utf16_start, utf16_end)`).
+    #[serde(default)]
+    pub utf16_start: usize,
+    /// End in UTF-16 code units (exclusive).
+    #[serde(default)]
+    pub utf16_end: usize,
     /// `canonical_text[start..end]`.
     pub quote: String,
 }

@@ -653,6 +653,12 @@ impl<'e> CitationBuilder<'e> {
         let Some(quote) = text.get(start..end) else {
             return Ok(None);
         };
+        let before = &text[..start];
+        let (char_start, utf16_start) = (before.chars().count(), before.encode_utf16().count());
+        let (char_end, utf16_end) = (
+            char_start + quote.chars().count(),
+            utf16_start + quote.encode_utf16().count(),
+        );
         let (hash, quote) = (hash.clone(), quote.to_string());
         let n = self.citations.len() + 1;
         self.citations.push(Citation {
@@ -665,6 +671,10 @@ impl<'e> CitationBuilder<'e> {
             page,
             start,
             end,
+            char_start,
+            char_end,
+            utf16_start,
+            utf16_end,
             quote,
         });
         Ok(Some(n))

@@ -241,8 +241,31 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
             ..Default::default()
         })
         .expect("ask in other scripts");
+    assert!(
+        answer.citations.iter().any(|c| c.doc_id == "INTL-1"),
+        "{:#?}",
+        answer.citations
+    );
     for c in &answer.citations {
         assert!(engine.citation_is_verbatim(c).expect("verbatim"));
+        // The same span in code points (Python) and UTF-16 units (JavaScript).
+        let versions = engine.document_versions(&c.doc_id).expect("versions");
+        let v = versions
+            .iter()
+            .find(|v| v.version.version == c.version)
+            .expect("version");
+        let text = engine.version_text(v.version.version_id).expect("text");
+        let by_chars: String = text
+            .chars()
+            .skip(c.char_start)
+            .take(c.char_end - c.char_start)
+            .collect();
+        assert_eq!(by_chars, c.quote);
+        let units: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(
+            String::from_utf16(&units[c.utf16_start..c.utf16_end]).expect("utf-16"),
+            c.quote
+        );
     }
 }
 

@@ -150,7 +150,13 @@ pub fn parse_file(file: &SourceFile, options: &ParseOptions) -> Result<ParsedDoc
                 reason: "no %PDF header: not a PDF file".into(),
             });
         }
-        let pages = pdf::pages(options, path).map_err(|reason| ParseError::Pdf {
+        let pages = pdf::pages(
+            &options.pdftotext,
+            options.pdftotext_timeout,
+            options.pdftotext_max_output_bytes,
+            path,
+        )
+        .map_err(|reason| ParseError::Pdf {
             path: path.clone(),
             reason,
         })?;

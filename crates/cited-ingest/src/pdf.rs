@@ -4,17 +4,19 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
-
-use crate::document::ParseOptions;
+use std::time::{Duration, Instant};
 
 /// Lines of pdftotext's complaints kept for the error message.
 const STDERR_CAP: u64 = 16 * 1024;
 
-/// Extracts the text of every page (index 0 = page 1). pdftotext runs under a time limit and an output
-/// cap from `options`: a hostile PDF can make it loop or expand to gigabytes.
-pub(crate) fn pages(options: &ParseOptions, pdf: &Path) -> Result<Vec<String>, String> {
-    let pdftotext = &options.pdftotext;
+/// Extracts the text of every page (index 0 = page 1) with the `pdftotext` executable, stopped after
+/// `timeout` or `max_output` bytes of text: a hostile PDF can make it loop or expand to gigabytes.
+pub(crate) fn pages(
+    pdftotext: &Path,
+    timeout: Duration,
+    max_output: u64,
+    pdf: &Path,
+) -> Result<Vec<String>, String> {
     let mut child = Command::new(pdftotext)
         .arg("-enc")
         .arg("UTF-8")
@@ -30,7 +32,7 @@ pub(crate) fn pages(options: &ParseOptions, pdf: &Path) -> Result<Vec<String>, S
                 pdftotext.display()
             )
         })?;
-    let cap = options.pdftotext_max_output_bytes;
+    let cap = max_output;
     // Readers on their own threads, so a child that fills one pipe never blocks the timer. The stdout
     // reader stops one byte past the cap and drops the pipe, which ends the child.
     let stdout = child.stdout.take().map(|out| {
@@ -53,12 +55,12 @@ pub(crate) fn pages(options: &ParseOptions, pdf: &Path) -> Result<Vec<String>, S
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= options.pdftotext_timeout => {
+            Ok(None) if started.elapsed() >= timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
                     "pdftotext ran longer than {} s (ingest.pdftotext_timeout_secs)",
-                    options.pdftotext_timeout.as_secs_f32()
+                    timeout.as_secs_f32()
                 ));
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),

@@ -5,6 +5,7 @@
 
 mod auth;
 mod error;
+mod metrics;
 mod routes;
 
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -23,6 +24,7 @@ use tracing::Instrument;
 
 pub use auth::Caller;
 pub use error::ApiError;
+pub use metrics::Metrics;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -33,6 +35,8 @@ pub struct AppState {
     pub asks: Arc<Semaphore>,
     /// Per-request time limit.
     pub timeout: Duration,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -42,6 +46,7 @@ impl AppState {
         Self {
             asks: Arc::new(Semaphore::new(server.max_concurrent_asks)),
             timeout: Duration::from_secs(server.request_timeout_secs),
+            metrics: Arc::new(Metrics::default()),
             engine,
         }
     }
@@ -73,8 +78,15 @@ impl AppState {
 /// Header carrying the request id on every response.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Gives each request an id: on its response and on every log line of its span.
-async fn request_id(mut request: Request, next: Next) -> Response {
+/// Gives each request an id (on its response and on every log line of its span) and counts it by route
+/// pattern and status.
+async fn request_id(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
     request.extensions_mut().insert(id.clone());
@@ -82,7 +94,19 @@ async fn request_id(mut request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// `GET /metrics`: Prometheus text.
+async fn metrics(State(state): State<AppState>) -> Result<String, ApiError> {
+    let depth = state
+        .blocking(|engine| engine.reviews("pending").map(|r| r.len()))
+        .await
+        .ok();
+    Ok(state.metrics.render(depth))
 }
 
 async fn not_found() -> ApiError {
@@ -95,6 +119,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
+        .route("/metrics", get(metrics))
         .route("/v1/ask", post(routes::ask))
         .route("/v1/search", get(routes::search))
         .route("/v1/documents", get(routes::documents))
@@ -107,7 +132,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reviews/{id}/decision", post(routes::decide))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn(request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_id,
+        ))
         .with_state(state)
 }
 

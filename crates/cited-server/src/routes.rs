@@ -115,6 +115,7 @@ pub async fn ask(
             engine.ask(&request)
         })
         .await?;
+    state.metrics.answer(&response.status.to_string());
     Ok(Json(response))
 }
 

@@ -89,6 +89,8 @@ fn every_route_for_every_role_and_the_ask_contract() {
     type Route<'a> = (&'a str, String, Option<Value>, &'a [&'a str], StatusCode);
     let routes: Vec<Route<'_>> = vec![
         ("GET", "/healthz".into(), None, &[], StatusCode::OK),
+        ("GET", "/readyz".into(), None, &[], StatusCode::OK),
+        ("GET", "/metrics".into(), None, &[], StatusCode::OK),
         (
             "POST",
             "/v1/ask".into(),
@@ -228,6 +230,22 @@ fn every_route_for_every_role_and_the_ask_contract() {
         .send()
         .expect("get");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    // Metrics count what happened above, by route pattern (never a raw path with an id in it).
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    assert!(
+        metrics.contains("cited_http_requests_total{route=\"/v1/ask\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("route=\"/v1/reviews/{id}\",status=\"403\""));
+    assert!(!metrics.contains(&review_id), "no ids in labels");
+    assert!(metrics.contains("cited_answers_total{status="));
+    assert!(metrics.contains("cited_review_queue_depth "));
 
     // Saturated: with no ask permit free, an ask is refused at once with 503 and Retry-After, while
     // the other routes keep answering.
