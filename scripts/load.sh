@@ -15,7 +15,7 @@ command -v wrk >/dev/null 2>&1 || {
 DATA=$(mktemp -d)
 WORK=$(mktemp -d)
 PORT=${PORT:-18089}
-trap '[ -n "${SERVER:-}" ] && pkill -P "$SERVER" 2>/dev/null; rm -rf "$DATA" "$WORK"' EXIT
+trap '[ -n "${SERVER:-}" ] && pkill -P "$SERVER" 2>/dev/null; rm -rf "$DATA" "$WORK"; true' EXIT
 export CITED_DATA_DIR=$DATA CITED_SERVER_ADDR=127.0.0.1:$PORT
 $BIN ingest "$SHARED/ncd" > /dev/null
 TOKEN=$($BIN token create --user load --roles staff | tail -1)
@@ -35,6 +35,7 @@ for c in 8 32; do
   wrk -t 2 -c "$c" -d "${SECONDS_EACH}s" --latency -H "Authorization: Bearer $TOKEN" \
     -s "$WORK/ask.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|Non-2xx|Socket errors|50%|99%|requests in"
 done
-curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^cited_http_requests_total\{route="/v1/ask"' || true
+echo "server's own count of /v1/ask responses:"
+curl -s "http://127.0.0.1:$PORT/metrics" | grep 'cited_http_requests_total{route="/v1/ask"' || true
 pkill -TERM -P $SERVER; wait $SERVER 2>/dev/null || true  # SIGTERM to the server itself, then time reports
 echo "server peak RSS: $(( $(cat "$WORK/rss") / 1024 )) MiB"
