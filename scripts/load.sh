@@ -15,7 +15,7 @@ command -v wrk >/dev/null 2>&1 || {
 DATA=$(mktemp -d)
 WORK=$(mktemp -d)
 PORT=${PORT:-18089}
-trap '[ -n "${SERVER:-}" ] && pkill -P "$SERVER" 2>/dev/null; rm -rf "$DATA" "$WORK"; true' EXIT
+trap 'if [ -n "${SERVER:-}" ]; then pkill -P "$SERVER" 2>/dev/null || true; fi; rm -rf "$DATA" "$WORK"' EXIT
 export CITED_DATA_DIR=$DATA CITED_SERVER_ADDR=127.0.0.1:$PORT
 $BIN ingest "$SHARED/ncd" > /dev/null
 TOKEN=$($BIN token create --user load --roles staff | tail -1)
