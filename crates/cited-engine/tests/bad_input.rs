@@ -221,12 +221,7 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
         let found = hits(q);
         assert!(!found.is_empty(), "{q}");
         for h in found {
-            let versions = engine.document_versions(&h.doc_id).expect("versions");
-            let v = versions
-                .iter()
-                .find(|v| v.version.version == h.version)
-                .expect("version");
-            let text = engine.version_text(v.version.version_id).expect("text");
+            let text = version_text(&engine, &h.doc_id, &h.version);
             assert_eq!(
                 text.get(h.start..h.end),
                 Some(h.text.as_str()),
@@ -249,12 +244,7 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
     for c in &answer.citations {
         assert!(engine.citation_is_verbatim(c).expect("verbatim"));
         // The same span in code points (Python) and UTF-16 units (JavaScript).
-        let versions = engine.document_versions(&c.doc_id).expect("versions");
-        let v = versions
-            .iter()
-            .find(|v| v.version.version == c.version)
-            .expect("version");
-        let text = engine.version_text(v.version.version_id).expect("text");
+        let text = version_text(&engine, &c.doc_id, &c.version);
         let by_chars: String = text
             .chars()
             .skip(c.char_start)

@@ -47,12 +47,7 @@ fn real_model_answers_honour_the_contract() {
         );
         statuses.push(r.status);
         for c in &r.citations {
-            let versions = engine.document_versions(&c.doc_id).expect("cited doc");
-            let v = versions
-                .iter()
-                .find(|v| v.version.version == c.version)
-                .expect("cited version");
-            let text = engine.version_text(v.version.version_id).expect("text");
+            let text = version_text(&engine, &c.doc_id, &c.version);
             assert_eq!(
                 text.get(c.start..c.end),
                 Some(c.quote.as_str()),

@@ -209,12 +209,7 @@ fn chunks_point_into_canonical_text_and_filters_apply_in_both_indexes() {
                 h.doc_id, "NWH-POL-305",
                 "the retired policy is in force for nobody"
             );
-            let versions = engine.document_versions(&h.doc_id).expect("doc");
-            let v = versions
-                .iter()
-                .find(|v| v.version.version == h.version)
-                .expect("version in catalog");
-            let text = engine.version_text(v.version.version_id).expect("text");
+            let text = version_text(&engine, &h.doc_id, &h.version);
             assert_eq!(
                 &text[h.start..h.end],
                 h.text,

@@ -70,6 +70,12 @@ fn date(text: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
         .transpose()
 }
 
+/// The `key=value` pairs of a query string, repeated keys kept.
+fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))
+}
+
 /// `POST /v1/ask` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,9 +131,7 @@ pub async fn search(
     _caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-            .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))?;
+    let pairs = query_pairs(query.as_deref())?;
     let one = |name: &str| {
         pairs
             .iter()
@@ -221,9 +225,7 @@ pub async fn reviews(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<ReviewRecord>>, ApiError> {
     caller.require(Role::Reviewer)?;
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-            .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))?;
+    let pairs = query_pairs(query.as_deref())?;
     let wanted = pairs
         .into_iter()
         .find(|(k, _)| k == "state")

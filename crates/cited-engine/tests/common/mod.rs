@@ -55,3 +55,13 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).expect("write");
     p
 }
+
+/// The canonical text of a committed version, by document id and version label.
+pub fn version_text(engine: &Engine, doc_id: &str, version: &str) -> String {
+    let versions = engine.document_versions(doc_id).expect("document");
+    let v = versions
+        .iter()
+        .find(|v| v.version.version == version)
+        .expect("version in the catalog");
+    engine.version_text(v.version.version_id).expect("text")
+}
