@@ -1221,7 +1221,10 @@ impl Engine {
             filters: request.filters.clone(),
             as_of: Some(as_of),
         };
-        let in_force_hits = self.search(&search)?.hits;
+        // The request was checked above; `search` would check it (and list the filter fields) again.
+        let in_force_hits = self
+            .search_versions(&search, &self.version_filter(as_of, &request.filters)?)?
+            .hits;
         trace.candidates = in_force_hits.iter().map(TraceCandidate::from).collect();
         // What the question is about, among every committed version (retired and superseded ones too).
         let any_version = self.search_versions(
