@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test lint eval eval-ncd eval-questions eval-verify eval-scifact bench load llm-test clean-data
+.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact bench load llm-test clean-data
 
 ## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
 ## http://127.0.0.1:8080 until Ctrl-C.
@@ -21,11 +21,18 @@ deps:
 build:
 	cargo build --release --locked
 
-## Everything CI checks: formatting, lints, all tests (release profile, real models and data).
+## Everything CI checks: formatting, lints, all tests (release profile, real models and data), then the
+## web UI in a real browser (Debian's chromium via playwright-core, axe-core accessibility scan).
 test: models deps
 	cargo fmt --all -- --check
 	cargo clippy --release --locked --all-targets -- -D warnings
 	cargo test --release --locked --workspace --no-fail-fast
+	cargo build --release --locked -p cited
+	scripts/browser-test.sh
+
+## The browser tests alone (needs the release binary: `make build`).
+browser-test:
+	scripts/browser-test.sh
 
 ## Retrieval evals on the shared data; results are written to evals/.
 eval: eval-ncd eval-questions eval-verify eval-scifact

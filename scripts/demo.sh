@@ -11,15 +11,19 @@ import json, sys
 for t in json.load(sys.stdin):
     if t["user_id"].startswith("demo-") and not t.get("revoked_at"):
         print(t["token_id"])' | while read -r id; do $BIN --config $CONFIG token revoke "$id" > /dev/null; done
+addr=$(sed -n 's/^addr = "\(.*\)"$/\1/p' $CONFIG | head -1)
+addr=${CITED_SERVER_ADDR:-${addr:-127.0.0.1:8080}}
 echo
-echo "Demo tokens (Authorization: Bearer <token>):"
-for pair in clinician:clinician reviewer:reviewer,clinician admin:admin; do
-    user=${pair%%:*}; roles=${pair#*:}
-    secret=$($BIN --config $CONFIG token create --user "demo-$user" --roles "$roles" | tail -1)
-    printf '  %-10s %s\n' "$user" "$secret"
+echo "Cited serves the web UI and the API on http://$addr/"
+echo "Sign in with one of these demo tokens (API: Authorization: Bearer <token>):"
+for spec in clinician:clinician: oncology-nurse:clinician:oncology reviewer:reviewer,clinician: admin:admin:; do
+    IFS=: read -r user roles groups <<< "$spec"
+    secret=$($BIN --config $CONFIG token create --user "demo-$user" --roles "$roles" ${groups:+--groups "$groups"} | tail -1)
+    printf '  %-15s %s\n' "$user" "$secret"
 done
+echo "(the oncology nurse also sees the oncology-only Chemotherapy Extravasation protocol)"
 echo
 echo "Try: curl -s -H \"Authorization: Bearer <clinician token>\" -H 'content-type: application/json' \\"
-echo "       -d '{\"question\": \"How soon must antibiotics be given in sepsis?\"}' http://127.0.0.1:8080/v1/ask"
+echo "       -d '{\"question\": \"How soon must antibiotics be given in sepsis?\"}' http://$addr/v1/ask"
 echo
 exec $BIN --config $CONFIG serve

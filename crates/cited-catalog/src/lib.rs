@@ -83,6 +83,17 @@ pub struct ChunkWithVersion {
     pub title: String,
 }
 
+/// A document some version of which names an `audience`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestrictedDocument {
+    /// Document id.
+    pub doc_id: String,
+    /// The audience of each version that has one.
+    pub audiences: Vec<Vec<String>>,
+    /// Every version of the document, restricted or not: the document is read whole or not at all.
+    pub version_ids: Vec<VersionId>,
+}
+
 /// An API token as stored: only the SHA-256 of the secret is kept.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApiToken {
@@ -605,6 +616,52 @@ impl Catalog {
             .collect::<rusqlite::Result<BTreeSet<_>>>()?;
         keys.extend(["doc_type", "doc_id", "version"].map(String::from));
         Ok(keys)
+    }
+
+    /// Documents with an `audience` on any version (pending versions too: an ingest in progress must not
+    /// open a gap), with each such audience and the ids of all the document's versions. A value that is
+    /// not a group or a list of groups admits nobody: access fails closed.
+    pub fn restricted_documents(&self) -> Result<Vec<RestrictedDocument>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc_id, version_id, json_extract(metadata_json, '$.audience') FROM versions
+             WHERE doc_id IN (SELECT doc_id FROM versions
+                              WHERE json_type(metadata_json, '$.audience') IS NOT NULL)
+             ORDER BY doc_id, version_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, VersionId>(1)?,
+                    r.get::<_, rusqlite::types::Value>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut docs: Vec<RestrictedDocument> = Vec::new();
+        for (doc_id, version_id, value) in rows {
+            if docs.last().is_none_or(|d| d.doc_id != doc_id) {
+                docs.push(RestrictedDocument {
+                    doc_id,
+                    audiences: Vec::new(),
+                    version_ids: Vec::new(),
+                });
+            }
+            let Some(doc) = docs.last_mut() else { continue };
+            doc.version_ids.push(version_id);
+            let groups = match value {
+                rusqlite::types::Value::Null => continue,
+                rusqlite::types::Value::Text(t) => match serde_json::from_str::<Vec<String>>(&t) {
+                    Ok(list) => list,
+                    // json_extract gives a plain string unquoted: one group. Anything else admits nobody.
+                    Err(_) if !t.trim_start().starts_with('[') => vec![t],
+                    Err(_) => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            doc.audiences.push(groups);
+        }
+        Ok(docs)
     }
 
     /// Committed versions whose fields match every filter. `doc_type` and `doc_id` are columns; any other

@@ -70,3 +70,54 @@ pub struct AnswerSentence {
     /// Numbers of [`Citation`]s.
     pub citations: Vec<usize>,
 }
+
+/// A span of a canonical text in the three units clients slice by: UTF-8 bytes (Rust, Go), code points
+/// (Python) and UTF-16 code units (JavaScript, Java).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TextSpan {
+    /// Start byte offset.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// Start in code points.
+    pub char_start: usize,
+    /// End in code points (exclusive).
+    pub char_end: usize,
+    /// Start in UTF-16 code units.
+    pub utf16_start: usize,
+    /// End in UTF-16 code units (exclusive).
+    pub utf16_end: usize,
+}
+
+impl TextSpan {
+    /// The span `text[start..end]`, or `None` when the offsets are out of range or not on character
+    /// boundaries.
+    pub fn of(text: &str, start: usize, end: usize) -> Option<Self> {
+        let (before, inside) = (text.get(..start)?, text.get(start..end)?);
+        let (char_start, utf16_start) = (before.chars().count(), before.encode_utf16().count());
+        Some(Self {
+            start,
+            end,
+            char_start,
+            char_end: char_start + inside.chars().count(),
+            utf16_start,
+            utf16_end: utf16_start + inside.encode_utf16().count(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_span_counts_bytes_code_points_and_utf16_units() {
+        let text = "é𝄞 dose";
+        let start = text.find("dose").expect("word");
+        let span = TextSpan::of(text, start, start + 4).expect("span");
+        assert_eq!((span.start, span.char_start, span.utf16_start), (7, 3, 4));
+        assert_eq!((span.end, span.char_end, span.utf16_end), (11, 7, 8));
+        assert_eq!(TextSpan::of(text, 1, 4), None, "inside 'é' is no boundary");
+        assert_eq!(TextSpan::of(text, 0, 99), None);
+    }
+}

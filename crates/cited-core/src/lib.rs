@@ -9,10 +9,10 @@ mod in_force;
 mod search;
 mod version;
 
-pub use answer::{AnswerSentence, AnswerStatus, Citation};
+pub use answer::{AnswerSentence, AnswerStatus, Citation, TextSpan};
 pub use hash::content_hash;
 pub use in_force::{VersionTimeline, in_force_on};
 pub use search::{
-    FusionMethod, MetadataFilter, SearchHit, SearchMode, SearchRequest, VersionFilter,
+    Access, FusionMethod, MetadataFilter, SearchHit, SearchMode, SearchRequest, VersionFilter,
 };
 pub use version::{Chunk, DocumentVersion, NewChunk, VersionId, VersionState, VersionStatus};

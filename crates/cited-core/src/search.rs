@@ -93,6 +93,46 @@ pub struct SearchRequest {
     pub filters: Vec<MetadataFilter>,
     /// Search the versions in force on this date instead of today.
     pub as_of: Option<NaiveDate>,
+    /// Whose search it is: documents with an `audience` outside the caller's groups are never searched.
+    #[serde(default)]
+    pub access: Access,
+}
+
+/// What a caller may read, from a document's `audience` metadata (a list of groups; absent means
+/// everyone). It is resolved into the [`VersionFilter`] both indexes apply, so a restricted passage is never
+/// retrieved for a caller outside its groups, whatever the query.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Documents without an audience, plus those naming one of these groups. The default, with no groups,
+    /// is the narrowest: unrestricted documents only.
+    Groups(Vec<String>),
+    /// Every document: the operator at the shell, who owns the data directory anyway.
+    Operator,
+    /// Same as `Groups(vec![])`; the default.
+    #[default]
+    Public,
+}
+
+impl Access {
+    /// Access for a caller in `groups`.
+    pub fn groups(groups: &[String]) -> Self {
+        if groups.is_empty() {
+            Self::Public
+        } else {
+            Self::Groups(groups.to_vec())
+        }
+    }
+
+    /// Whether a document with this audience may be read: no audience is everyone's; otherwise the caller
+    /// must be in one of its groups (an empty audience admits no caller but the operator).
+    pub fn may_read(&self, audience: Option<&[String]>) -> bool {
+        match (self, audience) {
+            (Self::Operator, _) | (_, None) => true,
+            (Self::Public, Some(_)) => false,
+            (Self::Groups(mine), Some(theirs)) => theirs.iter().any(|g| mine.contains(g)),
+        }
+    }
 }
 
 /// The set of versions an index may return, resolved from the catalog before the index is asked. Whichever

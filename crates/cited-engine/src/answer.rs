@@ -14,12 +14,14 @@ use cited_answer::{
 };
 use cited_catalog::NewReview;
 use cited_core::{
-    AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit, SearchMode,
-    SearchRequest, VersionFilter, VersionState, VersionStatus, in_force_on,
+    Access, AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit,
+    SearchMode, SearchRequest, TextSpan, VersionFilter, VersionState, VersionStatus, in_force_on,
 };
 use cited_embed::cosine;
 use serde::{Deserialize, Serialize};
 
+use crate::review::item_is_visible;
+use crate::search::Hidden;
 use crate::trace::{AskTrace, StageClock, TraceCandidate, TracePassage, TraceSentence};
 use crate::understand::{
     Correction, ReadQuestion, VersionReference, Vocabulary, asks_what_changed, load_dictionary,
@@ -44,6 +46,25 @@ pub struct AskRequest {
     pub dry_run: bool,
     /// Return the [`AskTrace`] with the answer (review items always store it).
     pub trace: bool,
+    /// Whose question it is: only documents this access may read are retrieved, cited or reused.
+    pub access: Access,
+}
+
+/// What an ask reports while it works (see [`Engine::ask_with_events`]).
+#[derive(Debug, Clone, Copy)]
+pub enum AskEvent<'a> {
+    /// The passages the answerer will read.
+    Retrieved(&'a [Passage]),
+    /// A sentence that passed verification, with its citations among `citations` (every citation so
+    /// far, numbered as in the final answer).
+    Sentence {
+        /// 0-based position in the answer.
+        index: usize,
+        /// The sentence.
+        sentence: &'a AnswerSentence,
+        /// The citations made so far.
+        citations: &'a [Citation],
+    },
 }
 
 /// The answer contract (`cited ask --json`).
@@ -650,15 +671,10 @@ impl<'e> CitationBuilder<'e> {
         let Some((hash, text)) = self.version(doc_id, version)? else {
             return Ok(None);
         };
-        let Some(quote) = text.get(start..end) else {
+        let (Some(quote), Some(span)) = (text.get(start..end), TextSpan::of(text, start, end))
+        else {
             return Ok(None);
         };
-        let before = &text[..start];
-        let (char_start, utf16_start) = (before.chars().count(), before.encode_utf16().count());
-        let (char_end, utf16_end) = (
-            char_start + quote.chars().count(),
-            utf16_start + quote.encode_utf16().count(),
-        );
         let (hash, quote) = (hash.clone(), quote.to_string());
         let n = self.citations.len() + 1;
         self.citations.push(Citation {
@@ -671,10 +687,10 @@ impl<'e> CitationBuilder<'e> {
             page,
             start,
             end,
-            char_start,
-            char_end,
-            utf16_start,
-            utf16_end,
+            char_start: span.char_start,
+            char_end: span.char_end,
+            utf16_start: span.utf16_start,
+            utf16_end: span.utf16_end,
             quote,
         });
         Ok(Some(n))
@@ -1136,6 +1152,17 @@ impl Engine {
 
     /// Answers a question from the documents in force, or routes it to review, or declines.
     pub fn ask(&self, request: &AskRequest) -> Result<AskResponse, EngineError> {
+        self.ask_with_events(request, &mut |_| {})
+    }
+
+    /// [`Engine::ask`], telling `on_event` the passages once retrieved and each sentence once verified and
+    /// cited, before the answer is scored and routed: a client can show progress while a slow answerer
+    /// works. Sentences are provisional: only the returned response says whether they are the answer.
+    pub fn ask_with_events(
+        &self,
+        request: &AskRequest,
+        on_event: &mut dyn FnMut(AskEvent<'_>),
+    ) -> Result<AskResponse, EngineError> {
         let started = Instant::now();
         let mut clock = StageClock::start();
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -1169,7 +1196,10 @@ impl Engine {
         // An approved item whose cited versions are no longer in force is reopened with the new draft.
         let mut reopen = None;
 
+        // Documents the caller may not read: an approved or pending item that shows one is not theirs.
+        let hidden = self.hidden(&request.access)?;
         if let Some(item) = self.catalog.review_in_scope(&scope, "approved")?
+            && item_is_visible(&item, &hidden)
             && let Some(answer) = item.answer.clone()
         {
             let approved: ApprovedAnswer = serde_json::from_value(answer).map_err(|e| {
@@ -1220,10 +1250,14 @@ impl Engine {
             k,
             filters: request.filters.clone(),
             as_of: Some(as_of),
+            access: request.access.clone(),
         };
         // The request was checked above; `search` would check it (and list the filter fields) again.
         let in_force_hits = self
-            .search_versions(&search, &self.version_filter(as_of, &request.filters)?)?
+            .search_versions(
+                &search,
+                &self.version_filter(as_of, &request.filters, &request.access)?,
+            )?
             .hits;
         trace.candidates = in_force_hits.iter().map(TraceCandidate::from).collect();
         // What the question is about, among every committed version (retired and superseded ones too).
@@ -1232,7 +1266,7 @@ impl Engine {
                 k: 5,
                 ..search.clone()
             },
-            &self.all_versions_filter(&request.filters)?,
+            &self.all_versions_filter(&request.filters, &request.access)?,
         )?;
         let subject = any_version
             .hits
@@ -1365,6 +1399,7 @@ impl Engine {
             trace.candidates = hits.iter().map(TraceCandidate::from).collect();
         }
         trace.passages = passages.iter().map(TracePassage::from).collect();
+        on_event(AskEvent::Retrieved(&passages));
         let embedder = self.read_embedder()?;
         // Rare words say what the question is about; "covered" and "patient" say little.
         let mut term_weights = HashMap::new();
@@ -1468,10 +1503,16 @@ impl Engine {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            sentences.push(AnswerSentence {
+            let sentence = AnswerSentence {
                 text,
                 citations: numbers,
+            };
+            on_event(AskEvent::Sentence {
+                index: sentences.len(),
+                sentence: &sentence,
+                citations: &builder.citations,
             });
+            sentences.push(sentence);
         }
 
         clock.done("cite");
@@ -1622,7 +1663,7 @@ impl Engine {
         if let Some(draft) = review_draft {
             response.review_id = Some(self.queue_for_review(
                 question,
-                (&key, &scope),
+                (&key, &scope, &hidden),
                 &response,
                 &draft,
                 &trace,
@@ -1634,11 +1675,12 @@ impl Engine {
     }
 
     /// Puts a draft in front of a reviewer: reopens the approved item whose cited versions changed, or
-    /// joins a pending item of the same scope (asking again adds no duplicate), or creates an item.
+    /// joins a pending item of the same scope that shows nothing `hidden` from the caller (asking again
+    /// adds no duplicate), or creates an item.
     fn queue_for_review(
         &self,
         question: &str,
-        (key, scope): (&str, &str),
+        (key, scope, hidden): (&str, &str, &Hidden),
         response: &AskResponse,
         draft: &ReviewDraft,
         trace: &AskTrace,
@@ -1653,7 +1695,9 @@ impl Engine {
         {
             return Ok(id);
         }
-        if let Some(item) = self.catalog.review_in_scope(scope, "pending")? {
+        if let Some(item) = self.catalog.review_in_scope(scope, "pending")?
+            && item_is_visible(&item, hidden)
+        {
             return Ok(item.review_id);
         }
         let id = uuid::Uuid::new_v4().to_string();

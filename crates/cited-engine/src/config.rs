@@ -72,8 +72,11 @@ pub struct ServerConfig {
     pub max_concurrent_asks: usize,
     /// Seconds before a request is answered with 504.
     pub request_timeout_secs: u64,
-    /// Largest request body in bytes.
+    /// Largest request body in bytes (document uploads may be up to `ingest.max_file_bytes`).
     pub max_body_bytes: usize,
+    /// Serve the web UI's files from this folder instead of the copies built into the binary (for UI
+    /// development; unset in production).
+    pub ui_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +86,7 @@ impl Default for ServerConfig {
             max_concurrent_asks: 8,
             request_timeout_secs: 30,
             max_body_bytes: 64 * 1024,
+            ui_dir: None,
         }
     }
 }
@@ -351,6 +355,7 @@ impl Config {
                     self.server.request_timeout_secs = parse_env(&name, v)?
                 }
                 "CITED_SERVER_MAX_BODY_BYTES" => self.server.max_body_bytes = parse_env(&name, v)?,
+                "CITED_SERVER_UI_DIR" => self.server.ui_dir = Some(PathBuf::from(v)),
                 "CITED_LIMITS_MAX_K" => self.limits.max_k = parse_env(&name, v)?,
                 "CITED_LIMITS_MAX_QUESTION_CHARS" => {
                     self.limits.max_question_chars = parse_env(&name, v)?

@@ -4,6 +4,7 @@
 
 mod answer;
 pub mod config;
+mod documents;
 pub mod fusion;
 mod ingest;
 mod review;
@@ -23,11 +24,15 @@ use cited_ingest::{ChunkError, Chunker, ChunkerOptions, ParseOptions};
 use cited_lexical::{LexicalError, LexicalIndex};
 use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
 
-pub use answer::{AskRequest, AskResponse, question_key, render_answer, scope_key};
+pub use answer::{AskEvent, AskRequest, AskResponse, question_key, render_answer, scope_key};
 pub use cited_catalog::{ReviewEvent, ReviewRecord};
 pub use config::{Config, ConfigError};
+pub use documents::{
+    ChunkSpan, DiffOp, DiffPiece, DocumentSummary, OpenedVersion, SectionChange, SectionChangeKind,
+    SectionSpan, VersionComparison, VersionSummary, VersionView, word_diff,
+};
 pub use ingest::{FailedFile, IngestProgress, IngestReport};
-pub use search::{DocumentSummary, SearchResponse, VersionView};
+pub use search::SearchResponse;
 pub use tokens::{Principal, Role, TokenRecord};
 pub use trace::{AskTrace, STAGES, StageTiming, TraceCandidate, TracePassage, TraceSentence};
 pub use understand::Correction;
@@ -182,6 +187,8 @@ pub struct Engine {
     /// The `llm` answerer, built on first use.
     llm: Mutex<Option<Arc<dyn cited_answer::Answerer>>>,
     in_force_cache: Mutex<Option<search::InForceCache>>,
+    /// Each restricted version's `audience`, by catalog generation.
+    audience_cache: Mutex<Option<(i64, Arc<Vec<cited_catalog::RestrictedDocument>>)>>,
     /// Words of the catalog's documents for spelling, rebuilt when the catalog generation changes.
     vocabulary: Mutex<Option<(i64, Arc<understand::Vocabulary>)>>,
     /// The English word list, read on first use.
@@ -229,6 +236,7 @@ impl Engine {
             chunker: Mutex::new(None),
             llm: Mutex::new(None),
             in_force_cache: Mutex::new(None),
+            audience_cache: Mutex::new(None),
             vocabulary: Mutex::new(None),
             dictionary: OnceLock::new(),
             recovery: RecoveryReport::default(),

@@ -5,32 +5,48 @@
 
 use cited_answer::{Passage, SupportPolicy, parse_marked_text, verify};
 use cited_catalog::ReviewRecord;
-use cited_core::AnswerSentence;
+use std::collections::HashSet;
+
+use cited_core::{Access, AnswerSentence};
 
 use crate::answer::{ApprovedAnswer, CitationBuilder, ReviewDraft};
+use crate::search::Hidden;
 use crate::{BadRequestCode, Engine, EngineError};
 
 impl Engine {
-    /// Review items in a state, newest first.
-    pub fn reviews(&self, state: &str) -> Result<Vec<ReviewRecord>, EngineError> {
+    /// Review items in a state that `access` may see, newest first.
+    pub fn reviews(&self, state: &str, access: &Access) -> Result<Vec<ReviewRecord>, EngineError> {
         if !matches!(state, "pending" | "approved" | "rejected") {
             return Err(EngineError::bad_request(
                 BadRequestCode::BadReview,
                 format!("unknown review state {state:?} (pending, approved, rejected)"),
             ));
         }
-        Ok(self.catalog.reviews_in_state(state)?)
+        let hidden = self.hidden(access)?;
+        Ok(self
+            .catalog
+            .reviews_in_state(state)?
+            .into_iter()
+            .filter(|item| item_is_visible(item, &hidden))
+            .collect())
     }
 
-    /// One review item.
-    pub fn review(&self, id: &str) -> Result<ReviewRecord, EngineError> {
+    /// One review item, if `access` may read every document it shows.
+    pub fn review(&self, id: &str, access: &Access) -> Result<ReviewRecord, EngineError> {
+        let hidden = self.hidden(access)?;
         self.catalog
             .review(id)?
+            .filter(|item| item_is_visible(item, &hidden))
             .ok_or_else(|| EngineError::NotFound(format!("no review item {id:?}")))
     }
 
+    /// The number of pending items, whoever may see them (for `/metrics`).
+    pub fn pending_reviews(&self) -> Result<usize, EngineError> {
+        Ok(self.catalog.reviews_in_state("pending")?.len())
+    }
+
     fn pending_draft(&self, id: &str) -> Result<ReviewDraft, EngineError> {
-        let item = self.review(id)?;
+        let item = self.review(id, &Access::Operator)?;
         if item.state != "pending" {
             return Err(EngineError::bad_request(
                 BadRequestCode::BadReview,
@@ -182,5 +198,38 @@ impl Engine {
     pub fn reject_review(&self, id: &str, reviewer: &str, note: &str) -> Result<(), EngineError> {
         self.pending_draft(id)?;
         self.decide(id, "rejected", reviewer, Some(note), None)
+    }
+}
+
+/// Whether no document an item shows (its draft, evidence, approved answer and trace) is hidden.
+pub(crate) fn item_is_visible(item: &ReviewRecord, hidden: &Hidden) -> bool {
+    if hidden.docs.is_empty() {
+        return true;
+    }
+    let mut docs = HashSet::new();
+    for value in [Some(&item.draft), item.answer.as_ref(), item.trace.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        doc_ids(value, &mut docs);
+    }
+    docs.iter().all(|d| !hidden.docs.contains(*d))
+}
+
+/// Every `doc_id` string anywhere in `value`.
+fn doc_ids<'a>(value: &'a serde_json::Value, out: &mut HashSet<&'a str>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("doc_id", serde_json::Value::String(id)) => {
+                        out.insert(id);
+                    }
+                    _ => doc_ids(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| doc_ids(v, out)),
+        _ => {}
     }
 }

@@ -2,17 +2,28 @@
 //! with the filter applied inside both indexes, fusion, and the catalog lookups that turn ids into hits.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
+use cited_catalog::RestrictedDocument;
 use cited_core::{
-    DocumentVersion, MetadataFilter, SearchHit, SearchMode, SearchRequest, VersionFilter,
-    VersionId, VersionState, VersionStatus, in_force_on,
+    Access, DocumentVersion, MetadataFilter, SearchHit, SearchMode, SearchRequest, VersionFilter,
+    VersionId, in_force_on,
 };
 use serde::Serialize;
 
 use crate::fusion::fuse;
 use crate::{BadRequestCode, Engine, EngineError};
+
+/// What one caller may not read.
+#[derive(Debug, Default)]
+pub(crate) struct Hidden {
+    /// Document ids.
+    pub docs: HashSet<String>,
+    /// Every version of those documents.
+    pub versions: HashSet<VersionId>,
+}
 
 pub(crate) struct InForceCache {
     generation: i64,
@@ -34,34 +45,8 @@ pub struct SearchResponse {
     pub took_ms: f64,
 }
 
-/// One line of `docs list`.
-#[derive(Debug, Clone, Serialize)]
-pub struct DocumentSummary {
-    /// Document id.
-    pub doc_id: String,
-    /// Title of the newest version.
-    pub title: String,
-    /// Document type.
-    pub doc_type: String,
-    /// Label of the version in force today, if any.
-    pub active_version: Option<String>,
-    /// Number of committed versions.
-    pub versions: usize,
-}
-
-/// A version as `docs show` presents it.
-#[derive(Debug, Clone, Serialize)]
-pub struct VersionView {
-    /// The catalog record.
-    #[serde(flatten)]
-    pub version: DocumentVersion,
-    /// Status today.
-    pub status: VersionStatus,
-    /// Chunks of the version.
-    pub chunks: usize,
-}
-
-fn group_by_doc(versions: &[DocumentVersion]) -> BTreeMap<&str, Vec<&DocumentVersion>> {
+/// Versions grouped by document id, in catalog order.
+pub(crate) fn group_by_doc(versions: &[DocumentVersion]) -> BTreeMap<&str, Vec<&DocumentVersion>> {
     let mut by_doc: BTreeMap<&str, Vec<&DocumentVersion>> = BTreeMap::new();
     for v in versions {
         by_doc.entry(v.doc_id.as_str()).or_default().push(v);
@@ -100,17 +85,55 @@ impl Engine {
         Ok((in_force, known))
     }
 
-    /// The versions a search on `date` with `filters` may return, in whichever form is smaller.
+    /// Documents restricted to an audience, by catalog generation.
+    fn restricted_documents(&self) -> Result<Arc<Vec<RestrictedDocument>>, EngineError> {
+        let generation = self.catalog.generation()?;
+        let mut cache = self
+            .audience_cache
+            .lock()
+            .map_err(|_| EngineError::Internal("cache lock poisoned".into()))?;
+        if let Some((g, docs)) = cache.as_ref()
+            && *g == generation
+        {
+            return Ok(docs.clone());
+        }
+        let docs = Arc::new(self.catalog.restricted_documents()?);
+        *cache = Some((generation, docs.clone()));
+        Ok(docs)
+    }
+
+    /// The documents `access` may not read, and all their versions. A document is read whole or not at
+    /// all: if any version's audience excludes the caller, every version is hidden, so no version history,
+    /// comparison or "what changed" answer can reach the restricted one.
+    pub(crate) fn hidden(&self, access: &Access) -> Result<Hidden, EngineError> {
+        let mut hidden = Hidden::default();
+        if *access == Access::Operator {
+            return Ok(hidden);
+        }
+        for doc in self.restricted_documents()?.iter() {
+            if doc.audiences.iter().any(|a| !access.may_read(Some(a))) {
+                hidden.docs.insert(doc.doc_id.clone());
+                hidden.versions.extend(doc.version_ids.iter().copied());
+            }
+        }
+        Ok(hidden)
+    }
+
+    /// The versions a search on `date` with `filters` by a caller with `access` may return, in whichever
+    /// form is smaller. Both indexes apply it, so a restricted version never leaves an index.
     pub fn version_filter(
         &self,
         date: NaiveDate,
         filters: &[MetadataFilter],
+        access: &Access,
     ) -> Result<VersionFilter, EngineError> {
         let (mut allowed, known) = self.in_force(date)?;
         if !filters.is_empty() {
             let matching = self.catalog.versions_matching(filters)?;
             allowed.retain(|id| matching.contains(id));
         }
+        let hidden = self.hidden(access)?;
+        allowed.retain(|id| !hidden.versions.contains(id));
         let allowed_set: HashSet<VersionId> = allowed.iter().copied().collect();
         let excluded: Vec<VersionId> = known
             .into_iter()
@@ -154,6 +177,11 @@ impl Engine {
                 format!("k must be 1..={} (limits.max_k), got {k}", limits.max_k),
             ));
         }
+        self.check_filters(filters)
+    }
+
+    /// Refuses a filter on a field no document has (it would silently match nothing).
+    pub(crate) fn check_filters(&self, filters: &[MetadataFilter]) -> Result<(), EngineError> {
         if !filters.is_empty() {
             let known = self.catalog.filter_keys()?;
             if let Some(f) = filters.iter().find(|f| !known.contains(&f.key)) {
@@ -175,7 +203,7 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
         self.check_query(&request.query, request.k, &request.filters)?;
         let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
-        let filter = self.version_filter(as_of, &request.filters)?;
+        let filter = self.version_filter(as_of, &request.filters, &request.access)?;
         self.search_versions(request, &filter)
     }
 
@@ -185,12 +213,15 @@ impl Engine {
     pub(crate) fn all_versions_filter(
         &self,
         filters: &[MetadataFilter],
+        access: &Access,
     ) -> Result<VersionFilter, EngineError> {
+        let hidden = self.hidden(access)?;
         let mut ids: Vec<VersionId> = self
             .catalog
             .committed_versions()?
             .into_iter()
             .map(|v| v.version_id)
+            .filter(|id| !hidden.versions.contains(id))
             .collect();
         if !filters.is_empty() {
             let matching = self.catalog.versions_matching(filters)?;
@@ -271,57 +302,6 @@ impl Engine {
     /// Question words that no indexed chunk contains (see [`cited_lexical::LexicalIndex::unknown_terms`]).
     pub fn unknown_terms(&self, text: &str) -> Result<Vec<String>, EngineError> {
         Ok(self.lexical.unknown_terms(text)?)
-    }
-
-    /// Every document with a committed version.
-    pub fn list_documents(&self) -> Result<Vec<DocumentSummary>, EngineError> {
-        let committed = self.catalog.committed_versions()?;
-        let today = Utc::now().date_naive();
-        Ok(group_by_doc(&committed)
-            .into_iter()
-            .map(|(doc_id, versions)| {
-                let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
-                let active = in_force_on(&timelines, today).0;
-                let newest = versions.last();
-                DocumentSummary {
-                    doc_id: doc_id.to_string(),
-                    title: newest.map(|v| v.title.clone()).unwrap_or_default(),
-                    doc_type: newest.map(|v| v.doc_type.clone()).unwrap_or_default(),
-                    active_version: versions
-                        .iter()
-                        .find(|v| Some(v.version_id) == active)
-                        .map(|v| v.version.clone()),
-                    versions: versions.len(),
-                }
-            })
-            .collect())
-    }
-
-    /// All committed versions of a document with their status today.
-    pub fn document_versions(&self, doc_id: &str) -> Result<Vec<VersionView>, EngineError> {
-        let versions: Vec<DocumentVersion> = self
-            .catalog
-            .versions_of(doc_id)?
-            .into_iter()
-            .filter(|v| v.state == VersionState::Committed)
-            .collect();
-        if versions.is_empty() {
-            return Err(EngineError::NotFound(format!(
-                "no document with id {doc_id:?}"
-            )));
-        }
-        let timelines: Vec<_> = versions.iter().map(|v| v.timeline()).collect();
-        let (_, statuses) = in_force_on(&timelines, Utc::now().date_naive());
-        let mut out = Vec::with_capacity(versions.len());
-        for (version, status) in versions.into_iter().zip(statuses) {
-            let chunks = self.catalog.chunk_ids_of(version.version_id)?.len();
-            out.push(VersionView {
-                version,
-                status,
-                chunks,
-            });
-        }
-        Ok(out)
     }
 
     /// Whether a citation's quote is exactly `canonical_text[start..end]` of the version it names, and that

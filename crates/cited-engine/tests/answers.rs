@@ -23,7 +23,7 @@ fn ask(engine: &Engine, question: &str) -> AskResponse {
 fn assert_quotes_verbatim(engine: &Engine, response: &AskResponse) {
     for c in &response.citations {
         let versions = engine
-            .document_versions(&c.doc_id)
+            .document_versions(&c.doc_id, &cited_core::Access::Operator)
             .expect("cited document exists");
         let v = versions
             .iter()
@@ -153,6 +153,7 @@ fn a_dose_absent_from_the_passages_never_reaches_the_user() {
     let engine = corpus_engine(data.path(), |_| {});
     let hits = engine
         .search(&cited_core::SearchRequest {
+            access: Default::default(),
             query: "enoxaparin dose renal impairment".into(),
             mode: cited_core::SearchMode::Hybrid,
             k: 3,
@@ -217,7 +218,13 @@ fn review_round_trip_and_invalidation_by_a_new_version() {
         "the user is not given the draft"
     );
     let id = first.review_id.clone().expect("review item");
-    assert_eq!(engine.reviews("pending").expect("list").len(), 1);
+    assert_eq!(
+        engine
+            .reviews("pending", &cited_core::Access::Operator)
+            .expect("list")
+            .len(),
+        1
+    );
 
     // A reviewer's edit that states a number the evidence lacks is refused, and the item stays pending.
     let refused = engine.edit_review(&id, "dr.grey", "Give antibiotics within 6 hours [1].", None);
@@ -273,7 +280,9 @@ fn review_round_trip_and_invalidation_by_a_new_version() {
         .expect("reject");
 
     // Nothing was overwritten: the item's history holds every step with who, when and the answers.
-    let item = engine.review(&id).expect("item");
+    let item = engine
+        .review(&id, &cited_core::Access::Operator)
+        .expect("item");
     assert_eq!(item.state, "rejected");
     let kinds: Vec<&str> = item.events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(

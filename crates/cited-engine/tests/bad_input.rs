@@ -67,7 +67,9 @@ fn bad_files_are_reported_and_good_ones_ingested() {
         "the CSV is passed over, not failed"
     );
 
-    let docs = engine.list_documents().expect("list");
+    let docs = engine
+        .list_documents(&[], &cited_core::Access::Operator)
+        .expect("list");
     assert_eq!(docs.len(), good.len());
     let (lexical, vectors) = engine.index_counts().expect("counts");
     let catalog = engine.catalog().counts().expect("catalog counts");
@@ -185,7 +187,7 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
     );
 
     let docs: Vec<String> = engine
-        .list_documents()
+        .list_documents(&[], &cited_core::Access::Operator)
         .expect("list")
         .into_iter()
         .map(|d| d.doc_id)
@@ -198,6 +200,7 @@ fn hostile_files_get_a_reason_and_nothing_else_is_lost() {
     let hits = |q: &str| {
         engine
             .search(&cited_core::SearchRequest {
+                access: Default::default(),
                 query: q.into(),
                 mode: cited_core::SearchMode::Bm25,
                 k: 5,

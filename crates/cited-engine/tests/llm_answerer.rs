@@ -129,7 +129,9 @@ fn invented_dose_and_unknown_citations_never_reach_the_user() {
         r.reasons
     );
     for c in &r.citations {
-        let v = engine.document_versions(&c.doc_id).expect("doc");
+        let v = engine
+            .document_versions(&c.doc_id, &cited_core::Access::Operator)
+            .expect("doc");
         let v = v
             .iter()
             .find(|v| v.version.version == c.version)

@@ -118,6 +118,7 @@ fn readers_see_the_old_or_the_new_version_never_a_pending_one() {
                     .expect("ask never fails while the writer works");
                 let hits = engine
                     .search(&SearchRequest {
+                        access: Default::default(),
                         query: "heparin flush central line Kestrel ward".into(),
                         mode: SearchMode::Hybrid,
                         k: 5,
@@ -279,6 +280,7 @@ fn bad_requests_are_refused_with_stable_codes() {
         .expect("ingest");
     let search = |query: &str, k: usize, filters: Vec<MetadataFilter>| {
         engine.search(&SearchRequest {
+            access: Default::default(),
             query: query.into(),
             mode: SearchMode::Hybrid,
             k,
@@ -365,7 +367,7 @@ fn bad_requests_are_refused_with_stable_codes() {
         assert_eq!(err.code(), code, "{name}: {err}");
     }
     let not_found = engine
-        .document_versions("NO-SUCH-DOC")
+        .document_versions("NO-SUCH-DOC", &cited_core::Access::Operator)
         .expect_err("unknown");
     assert_eq!(not_found.kind(), ErrorKind::NotFound);
     // A known field with a value nothing has is a fine request with no results.

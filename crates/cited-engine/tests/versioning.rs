@@ -20,6 +20,7 @@ fn search(
     mode: SearchMode,
 ) -> Vec<(String, String)> {
     let request = SearchRequest {
+        access: Default::default(),
         query: "when to give antibiotics for sepsis".into(),
         mode,
         k: 10,
@@ -84,7 +85,9 @@ fn new_version_supersedes_old_and_as_of_sees_the_old_one() {
         );
     }
 
-    let versions = engine.document_versions("TEST-001").expect("versions");
+    let versions = engine
+        .document_versions("TEST-001", &cited_core::Access::Operator)
+        .expect("versions");
     let statuses: Vec<_> = versions
         .iter()
         .map(|v| (v.version.version.as_str(), v.status))
@@ -118,7 +121,7 @@ fn new_version_supersedes_old_and_as_of_sees_the_old_one() {
             .all(|(v, _)| v == "3")
     );
     let statuses: Vec<_> = engine
-        .document_versions("TEST-001")
+        .document_versions("TEST-001", &cited_core::Access::Operator)
         .expect("versions")
         .into_iter()
         .map(|v| v.status)
@@ -191,6 +194,7 @@ fn chunks_point_into_canonical_text_and_filters_apply_in_both_indexes() {
 
     for mode in [SearchMode::Bm25, SearchMode::Dense, SearchMode::Hybrid] {
         let request = SearchRequest {
+            access: Default::default(),
             query: "coverage criteria".into(),
             mode,
             k: 5,
@@ -221,6 +225,7 @@ fn chunks_point_into_canonical_text_and_filters_apply_in_both_indexes() {
     // The PDF keeps page numbers; the HTML lost its script.
     let pdf_hits = engine
         .search(&SearchRequest {
+            access: Default::default(),
             query: "how often to reposition patients at risk of pressure injury".into(),
             mode: SearchMode::Hybrid,
             k: 3,
@@ -231,7 +236,9 @@ fn chunks_point_into_canonical_text_and_filters_apply_in_both_indexes() {
         .hits;
     assert_eq!(pdf_hits[0].doc_id, "SBH-PROT-030");
     assert_eq!(pdf_hits[0].page, Some(2));
-    let html = engine.document_versions("SBH-PROT-007").expect("html doc");
+    let html = engine
+        .document_versions("SBH-PROT-007", &cited_core::Access::Operator)
+        .expect("html doc");
     let text = engine
         .version_text(html[0].version.version_id)
         .expect("text");

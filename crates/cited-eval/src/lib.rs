@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use cited_core::{MetadataFilter, SearchMode, SearchRequest};
+use cited_core::{Access, MetadataFilter, SearchMode, SearchRequest};
 use cited_ingest::{ParseOptions, ParsedDocument, parse_source};
 use serde::{Deserialize, Serialize};
 
@@ -258,6 +258,7 @@ pub fn evaluate(
     let mut total_ms = 0.0;
     for q in queries {
         let request = SearchRequest {
+            access: Access::Operator,
             query: q.text.clone(),
             mode,
             k: 50,
@@ -455,6 +456,7 @@ pub fn evaluate_answers(engine: &Engine, path: &Path) -> Result<AnswerEvalReport
     for q in &questions {
         // Route nothing: thresholds are applied below so the same answers give the whole table.
         let request = AskRequest {
+            access: Access::Operator,
             question: q.query.clone(),
             thresholds: Some((0.0, 0.0)),
             dry_run: true,

@@ -477,6 +477,14 @@ fn build(
             ),
         });
     }
+    let mut metadata = metadata;
+    if let Some(value) = metadata.get("audience") {
+        let groups = audience(value).map_err(|reason| ParseError::Metadata {
+            path: path.clone(),
+            reason,
+        })?;
+        metadata.insert("audience".into(), groups.into());
+    }
     Ok(ParsedDocument {
         doc_id,
         version,
@@ -494,6 +502,30 @@ fn build(
     })
 }
 
+/// The groups of an `audience` field: a list of group names, or one name (commas separate several). An
+/// empty or malformed audience is refused rather than guessed at: read as "everyone" it would open a
+/// restricted document, read as "nobody" it would hide it without a word.
+fn audience(value: &serde_json::Value) -> Result<Vec<String>, String> {
+    let names: Vec<String> = match value {
+        serde_json::Value::String(s) => s.split(',').map(|g| g.trim().to_string()).collect(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => Ok(s.trim().to_string()),
+                _ => Err("audience must list group names".to_string()),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err("audience must be a group name or a list of group names".into()),
+    };
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        return Err(
+            "audience names an empty group; remove the field to make the document everyone's"
+                .into(),
+        );
+    }
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,6 +537,34 @@ mod tests {
             path,
             fallback_id: format!("t/{name}"),
             folder: Some("t".into()),
+        }
+    }
+
+    #[test]
+    fn an_audience_is_a_list_of_groups_and_a_bad_one_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let body = "# Chemo\n\n## Antidote\n\nGive dexrazoxane.\n";
+        let doc = |name: &str, audience: &str| {
+            let f = write(
+                dir.path(),
+                name,
+                format!("---\nid: {name}\naudience: {audience}\n---\n{body}").as_bytes(),
+            );
+            parse_file(&f, &ParseOptions::default())
+        };
+        let listed = doc("a.md", "[oncology, pharmacy]").expect("list");
+        assert_eq!(
+            listed.metadata["audience"],
+            serde_json::json!(["oncology", "pharmacy"])
+        );
+        let one = doc("b.md", "\"oncology, icu\"").expect("string");
+        assert_eq!(
+            one.metadata["audience"],
+            serde_json::json!(["oncology", "icu"])
+        );
+        for bad in ["[]", "\"\"", "3", "[oncology, 4]", "{a: b}"] {
+            let err = doc("c.md", bad).expect_err(bad).to_string();
+            assert!(err.contains("audience"), "{bad}: {err}");
         }
     }
 

@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use cited_core::Access;
 use cited_engine::{Principal, Role};
 
 use crate::AppState;
@@ -14,6 +15,11 @@ use crate::error::ApiError;
 pub struct Caller(pub Principal);
 
 impl Caller {
+    /// What the caller may read: documents without an audience and those naming one of its groups.
+    pub fn access(&self) -> Access {
+        Access::groups(&self.0.groups)
+    }
+
     /// Refuses with 403 unless the caller holds `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.0.has(role) {

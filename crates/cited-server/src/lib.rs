@@ -3,10 +3,14 @@
 //! bounded concurrency for asks (503 + Retry-After beyond it), a per-request timeout and graceful
 //! shutdown. The engine does the work; its blocking calls run off the async runtime.
 
+mod admin;
 mod auth;
 mod error;
 mod metrics;
+mod openapi;
 mod routes;
+mod stream;
+mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,10 +18,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use cited_engine::{Engine, EngineError};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -25,6 +29,8 @@ use tracing::Instrument;
 pub use auth::Caller;
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use openapi::openapi;
+pub use ui::CONTENT_SECURITY_POLICY;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -37,6 +43,8 @@ pub struct AppState {
     pub timeout: Duration,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Upload ingest jobs.
+    pub jobs: Arc<admin::Jobs>,
 }
 
 impl AppState {
@@ -47,6 +55,7 @@ impl AppState {
             asks: Arc::new(Semaphore::new(server.max_concurrent_asks)),
             timeout: Duration::from_secs(server.request_timeout_secs),
             metrics: Arc::new(Metrics::default()),
+            jobs: Arc::new(admin::Jobs::default()),
             engine,
         }
     }
@@ -91,9 +100,22 @@ async fn request_id(State(state): State<AppState>, mut request: Request, next: N
     let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
     request.extensions_mut().insert(id.clone());
     let mut response = next.run(request).instrument(span).await;
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID, value);
+        headers.insert(REQUEST_ID, value);
     }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(ui::CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     state
         .metrics
         .request(&route, response.status().as_u16(), started.elapsed());
@@ -102,34 +124,49 @@ async fn request_id(State(state): State<AppState>, mut request: Request, next: N
 
 /// `GET /metrics`: Prometheus text.
 async fn metrics(State(state): State<AppState>) -> Result<String, ApiError> {
-    let depth = state
-        .blocking(|engine| engine.reviews("pending").map(|r| r.len()))
-        .await
-        .ok();
-    Ok(state.metrics.render(depth))
+    let depth = state.blocking(|engine| engine.pending_reviews()).await.ok();
+    Ok(state.metrics.render(depth, state.jobs.active()))
 }
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
-/// The whole API.
+/// The whole API and the web UI.
 pub fn app(state: AppState) -> Router {
-    let body_limit = state.engine.config().server.max_body_bytes;
+    let config = state.engine.config();
+    let body_limit = config.server.max_body_bytes;
+    // An upload carries a document, not a question: it gets the ingest size limit plus room for metadata.
+    let upload_limit = usize::try_from(config.ingest.max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
     Router::new()
+        .route("/", get(ui::index))
+        .route("/ui/{file}", get(ui::file))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi::document))
+        .route("/v1/me", get(routes::me))
         .route("/v1/ask", post(routes::ask))
         .route("/v1/search", get(routes::search))
-        .route("/v1/documents", get(routes::documents))
+        .route(
+            "/v1/documents",
+            get(routes::documents)
+                .post(admin::upload)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route(
             "/v1/documents/{id}/versions/{version}",
             get(routes::document_version),
         )
+        .route("/v1/documents/{id}/compare", get(routes::compare))
         .route("/v1/reviews", get(routes::reviews))
         .route("/v1/reviews/{id}", get(routes::review))
         .route("/v1/reviews/{id}/decision", post(routes::decide))
+        .route("/v1/jobs/{id}", get(admin::job))
+        .route("/v1/tokens", get(admin::tokens).post(admin::create_token))
+        .route("/v1/tokens/{id}", delete(admin::revoke_token))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

@@ -56,7 +56,7 @@ impl Metrics {
     }
 
     /// The exposition text, with the review queue's current depth.
-    pub fn render(&self, review_queue_depth: Option<usize>) -> String {
+    pub fn render(&self, review_queue_depth: Option<usize>, active_ingest_jobs: usize) -> String {
         let mut out = String::new();
         let Ok(c) = self.counters.lock() else {
             return out;
@@ -109,6 +109,9 @@ impl Metrics {
             out.push_str("# TYPE cited_review_queue_depth gauge\n");
             let _ = writeln!(out, "cited_review_queue_depth {depth}");
         }
+        out.push_str("# HELP cited_ingest_jobs_active Upload ingest jobs queued or running.\n");
+        out.push_str("# TYPE cited_ingest_jobs_active gauge\n");
+        let _ = writeln!(out, "cited_ingest_jobs_active {active_ingest_jobs}");
         out
     }
 }
@@ -123,7 +126,7 @@ mod tests {
         m.request("/v1/reviews/{id}", 200, Duration::from_millis(20));
         m.request("/v1/reviews/{id}", 200, Duration::from_millis(300));
         m.answer("answered");
-        let text = m.render(Some(3));
+        let text = m.render(Some(3), 1);
         assert!(text.contains(
             "cited_http_request_duration_seconds_bucket{route=\"/v1/reviews/{id}\",status=\"200\",le=\"0.025\"} 1"
         ));
@@ -135,5 +138,6 @@ mod tests {
         );
         assert!(text.contains("cited_answers_total{status=\"answered\"} 1"));
         assert!(text.contains("cited_review_queue_depth 3"));
+        assert!(text.contains("cited_ingest_jobs_active 1"));
     }
 }

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use cited_core::{MetadataFilter, SearchMode, SearchRequest};
 use cited_engine::{
-    AskRequest, AskResponse, DocumentSummary, EngineError, ReviewRecord, Role, SearchResponse,
-    VersionView,
+    AskRequest, DocumentSummary, EngineError, OpenedVersion, Principal, ReviewRecord, Role,
+    SearchResponse, VersionComparison,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -36,7 +37,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Va
     }
 }
 
-fn body<T>(parsed: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn body<T>(parsed: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     parsed.map(|Json(b)| b).map_err(|e| {
         let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             "too_large"
@@ -70,6 +71,27 @@ fn date(text: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
         .transpose()
 }
 
+/// The `filter=key=value` parameters of a query string.
+fn query_filters(pairs: &[(String, String)]) -> Result<Vec<MetadataFilter>, ApiError> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == "filter")
+        .map(|(_, v)| {
+            v.parse()
+                .map_err(|e: String| ApiError::bad_request("bad_filter", e))
+        })
+        .collect()
+}
+
+/// The last value of parameter `name`.
+fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// The `key=value` pairs of a query string, repeated keys kept.
 fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_str(query.unwrap_or(""))
@@ -95,12 +117,15 @@ pub struct AskBody {
 }
 
 /// `POST /v1/ask`: the `ask` JSON contract. At most `server.max_concurrent_asks` run at once; more get 503
-/// with Retry-After at once.
+/// with Retry-After at once. With `Accept: text/event-stream` the answer streams as server-sent events:
+/// `retrieved` (the passages), `sentence` (each verified sentence, provisional until `final`), `final` (the
+/// whole contract) or `error` (`{code, message}`).
 pub async fn ask(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
+    headers: HeaderMap,
     parsed: Result<Json<AskBody>, JsonRejection>,
-) -> Result<Json<AskResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let b = body(parsed)?;
     let request = AskRequest {
         question: b.question,
@@ -108,6 +133,7 @@ pub async fn ask(
         as_of: date(b.as_of.as_deref())?,
         k: b.k,
         trace: b.trace,
+        access: caller.access(),
         ..AskRequest::default()
     };
     let permit = state
@@ -115,6 +141,21 @@ pub async fn ask(
         .clone()
         .try_acquire_owned()
         .map_err(|_| ApiError::busy())?;
+    let streamed = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    if streamed {
+        // A bad request is refused with its status before the stream (and its 200) starts.
+        let checked = request.clone();
+        state
+            .blocking(move |engine| {
+                let k = checked.k.unwrap_or(engine.config().answer.k);
+                engine.check_query(checked.question.trim(), k, &checked.filters)
+            })
+            .await?;
+        return Ok(crate::stream::ask(state, request, permit).into_response());
+    }
     let response = state
         .blocking(move |engine| {
             let _permit = permit; // held until the ask is done, even past a timeout
@@ -122,23 +163,17 @@ pub async fn ask(
         })
         .await?;
     state.metrics.answer(&response.status.to_string());
-    Ok(Json(response))
+    Ok(Json(response).into_response())
 }
 
 /// `GET /v1/search?q=...&k=10&mode=hybrid&as_of=YYYY-MM-DD&filter=key=value` (filter repeatable).
 pub async fn search(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let pairs = query_pairs(query.as_deref())?;
-    let one = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let one = |name: &str| query_param(&pairs, name);
     let k = match one("k") {
         Some(k) => k.parse().map_err(|_| {
             ApiError::bad_request("k_out_of_range", format!("k {k:?} is not a number"))
@@ -151,23 +186,13 @@ pub async fn search(
             .map_err(|e: String| ApiError::bad_request("bad_mode", e))?,
         None => SearchMode::Hybrid,
     };
-    let filter_pairs = pairs
-        .iter()
-        .filter(|(k, _)| k == "filter")
-        .map(|(_, v)| match v.split_once('=') {
-            Some((k, v)) => Ok((k.to_string(), v.to_string())),
-            None => Err(ApiError::bad_request(
-                "bad_filter",
-                format!("filter {v:?} is not key=value"),
-            )),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let request = SearchRequest {
         query: one("q").unwrap_or_default().to_string(),
         mode,
         k,
-        filters: filters(filter_pairs)?,
+        filters: query_filters(&pairs)?,
         as_of: date(one("as_of"))?,
+        access: caller.access(),
     };
     Ok(Json(
         state
@@ -176,46 +201,67 @@ pub async fn search(
     ))
 }
 
-/// `GET /v1/documents`: every document with its version in force today.
+/// `GET /v1/documents?filter=key=value`: every document the caller may read, with its versions' dates and
+/// status.
 pub async fn documents(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<DocumentSummary>>, ApiError> {
+    let filters = query_filters(&query_pairs(query.as_deref())?)?;
+    let access = caller.access();
     Ok(Json(
-        state.blocking(|engine| engine.list_documents()).await?,
+        state
+            .blocking(move |engine| engine.list_documents(&filters, &access))
+            .await?,
     ))
 }
 
-/// One version with its canonical text: what a citation opens into.
-#[derive(Debug, Serialize)]
-pub struct VersionWithText {
-    /// The version, its status and chunk count.
-    #[serde(flatten)]
-    pub view: VersionView,
-    /// The canonical text; citations are byte spans into it.
-    pub text: String,
-}
-
-/// `GET /v1/documents/{id}/versions/{version}`.
+/// `GET /v1/documents/{id}/versions/{version}`: the canonical text with its section and chunk spans.
 pub async fn document_version(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path((doc_id, version)): Path<(String, String)>,
-) -> Result<Json<VersionWithText>, ApiError> {
-    let found = state
-        .blocking(move |engine| {
-            let view = engine
-                .document_versions(&doc_id)?
-                .into_iter()
-                .find(|v| v.version.version == version)
-                .ok_or_else(|| {
-                    EngineError::NotFound(format!("{doc_id} has no version {version:?}"))
-                })?;
-            let text = engine.version_text(view.version.version_id)?;
-            Ok(VersionWithText { view, text })
-        })
-        .await?;
-    Ok(Json(found))
+) -> Result<Json<OpenedVersion>, ApiError> {
+    let access = caller.access();
+    Ok(Json(
+        state
+            .blocking(move |engine| engine.open_version(&doc_id, &version, &access))
+            .await?,
+    ))
+}
+
+/// `GET /v1/documents/{id}/compare?from=1&to=2`: changed sections and a word diff.
+pub async fn compare(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(doc_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<VersionComparison>, ApiError> {
+    let pairs = query_pairs(query.as_deref())?;
+    let version = |name: &str| {
+        query_param(&pairs, name)
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_query",
+                    format!("compare needs ?from=VERSION&to=VERSION ({name} is missing)"),
+                )
+            })
+    };
+    let (from, to) = (version("from")?, version("to")?);
+    let access = caller.access();
+    Ok(Json(
+        state
+            .blocking(move |engine| engine.compare_versions(&doc_id, (&from, &to), &access))
+            .await?,
+    ))
+}
+
+/// `GET /v1/me`: who the token belongs to.
+pub async fn me(caller: Caller) -> Json<Principal> {
+    Json(caller.0)
 }
 
 /// `GET /v1/reviews?state=pending`.
@@ -226,14 +272,13 @@ pub async fn reviews(
 ) -> Result<Json<Vec<ReviewRecord>>, ApiError> {
     caller.require(Role::Reviewer)?;
     let pairs = query_pairs(query.as_deref())?;
-    let wanted = pairs
-        .into_iter()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| "pending".into());
+    let wanted = query_param(&pairs, "state")
+        .unwrap_or("pending")
+        .to_string();
+    let access = caller.access();
     Ok(Json(
         state
-            .blocking(move |engine| engine.reviews(&wanted))
+            .blocking(move |engine| engine.reviews(&wanted, &access))
             .await?,
     ))
 }
@@ -245,8 +290,11 @@ pub async fn review(
     Path(id): Path<String>,
 ) -> Result<Json<ReviewRecord>, ApiError> {
     caller.require(Role::Reviewer)?;
+    let access = caller.access();
     Ok(Json(
-        state.blocking(move |engine| engine.review(&id)).await?,
+        state
+            .blocking(move |engine| engine.review(&id, &access))
+            .await?,
     ))
 }
 
@@ -272,8 +320,11 @@ pub async fn decide(
     caller.require(Role::Reviewer)?;
     let b = body(parsed)?;
     let reviewer = caller.0.user_id.clone();
+    let access = caller.access();
     let item = state
         .blocking(move |engine| {
+            // A reviewer decides only items whose documents they may read.
+            engine.review(&id, &access)?;
             match (b.decision.as_str(), b.answer.as_deref()) {
                 ("approve", _) => engine.approve_review(&id, &reviewer)?,
                 ("edit", Some(answer)) => {
@@ -289,7 +340,7 @@ pub async fn decide(
                     ));
                 }
             }
-            engine.review(&id)
+            engine.review(&id, &access)
         })
         .await?;
     Ok(Json(item))

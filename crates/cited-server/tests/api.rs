@@ -45,6 +45,61 @@ fn start_with(state: cited_server::AppState) -> String {
     format!("http://{addr}")
 }
 
+/// The route template a concrete path matches: ids become `{id}`, a version `{version}`.
+fn openapi_path(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    let parts: Vec<&str> = path.split('/').collect();
+    let templated: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match (i, parts.get(1), parts.get(2)) {
+            (3, Some(&"v1"), Some(&("documents" | "reviews" | "jobs" | "tokens"))) => "{id}".into(),
+            (5, Some(&"v1"), Some(&"documents")) => "{version}".into(),
+            _ => p.to_string(),
+        })
+        .collect();
+    templated.join("/")
+}
+
+/// A small Markdown document as an upload form.
+fn note_form(file_name: &str) -> reqwest::blocking::multipart::Form {
+    let text = format!(
+        "# Upload Note\n\n## Purpose\n\nThe {file_name} note says badge readers are cleaned weekly.\n"
+    );
+    reqwest::blocking::multipart::Form::new().part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(text.into_bytes())
+            .file_name(file_name.to_string()),
+    )
+}
+
+/// Uploads a note as `token` and waits for its job to finish; returns the finished job.
+fn upload(http: &Client, base: &str, token: &str, file_name: &str) -> Value {
+    let accepted = http
+        .post(format!("{base}/v1/documents"))
+        .bearer_auth(token)
+        .multipart(note_form(file_name))
+        .send()
+        .expect("upload");
+    assert_eq!(accepted.status(), StatusCode::ACCEPTED);
+    let job: Value = accepted.json().expect("job");
+    let id = job["job_id"].as_str().expect("job id").to_string();
+    for _ in 0..600 {
+        let job: Value = http
+            .get(format!("{base}/v1/jobs/{id}"))
+            .bearer_auth(token)
+            .send()
+            .expect("job")
+            .json()
+            .expect("json");
+        if job["state"] == "done" || job["state"] == "failed" {
+            return job;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("job {id} did not finish in 60 s");
+}
+
 #[test]
 fn every_route_for_every_role_and_the_ask_contract() {
     let data = tempfile::tempdir().expect("tempdir");
@@ -84,13 +139,62 @@ fn every_route_for_every_role_and_the_ask_contract() {
         .expect("ask");
     let review_id = first.review_id.expect("needs review");
 
+    // An upload's job to look at, and a token for the admin to revoke.
+    let admin = tokens[5].1.clone().expect("admin token");
+    let job = upload(&http, &base, &admin, "matrix-note.md");
+    let job_id = job["job_id"].as_str().expect("job id").to_string();
+    let (victim, _) = engine
+        .create_token("victim", &[Role::Staff], &[])
+        .expect("token");
+
     let readers = ["clinician", "staff", "reviewer", "compliance", "admin"];
     let reviewers = ["reviewer", "admin"];
+    let admins = ["admin"];
     type Route<'a> = (&'a str, String, Option<Value>, &'a [&'a str], StatusCode);
     let routes: Vec<Route<'_>> = vec![
         ("GET", "/healthz".into(), None, &[], StatusCode::OK),
         ("GET", "/readyz".into(), None, &[], StatusCode::OK),
         ("GET", "/metrics".into(), None, &[], StatusCode::OK),
+        ("GET", "/openapi.json".into(), None, &[], StatusCode::OK),
+        ("GET", "/".into(), None, &[], StatusCode::OK),
+        ("GET", "/ui/app.js".into(), None, &[], StatusCode::OK),
+        ("GET", "/v1/me".into(), None, &readers, StatusCode::OK),
+        (
+            "GET",
+            "/v1/documents/SBH-PROT-001/compare?from=1&to=2".into(),
+            None,
+            &readers,
+            StatusCode::OK,
+        ),
+        (
+            "MULTIPART",
+            "/v1/documents".into(),
+            None,
+            &admins,
+            StatusCode::ACCEPTED,
+        ),
+        (
+            "GET",
+            format!("/v1/jobs/{job_id}"),
+            None,
+            &admins,
+            StatusCode::OK,
+        ),
+        ("GET", "/v1/tokens".into(), None, &admins, StatusCode::OK),
+        (
+            "POST",
+            "/v1/tokens".into(),
+            Some(json!({"user_id": "new-staff", "roles": ["staff"]})),
+            &admins,
+            StatusCode::CREATED,
+        ),
+        (
+            "DELETE",
+            format!("/v1/tokens/{victim}"),
+            None,
+            &admins,
+            StatusCode::NO_CONTENT,
+        ),
         (
             "POST",
             "/v1/ask".into(),
@@ -142,10 +246,34 @@ fn every_route_for_every_role_and_the_ask_contract() {
             StatusCode::BAD_REQUEST,
         ),
     ];
+    // The OpenAPI document names every route of the matrix, with its method.
+    let spec: Value = http
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .expect("openapi")
+        .json()
+        .expect("json");
+    for (method, path, ..) in &routes {
+        let template = openapi_path(path);
+        let verb = match *method {
+            "MULTIPART" => "post".to_string(),
+            m => m.to_lowercase(),
+        };
+        assert!(
+            spec["paths"][&template][&verb].is_object()
+                || template == "/"
+                || template.starts_with("/ui/"),
+            "openapi.json lacks {verb} {template}"
+        );
+    }
     for (method, path, body, allowed, ok) in &routes {
         for (who, token) in &tokens {
             let mut request = match *method {
                 "POST" => http.post(format!("{base}{path}")),
+                "DELETE" => http.delete(format!("{base}{path}")),
+                "MULTIPART" => http
+                    .post(format!("{base}{path}"))
+                    .multipart(note_form(&format!("note-by-{who}.md"))),
                 _ => http.get(format!("{base}{path}")),
             };
             if let Some(t) = token {
@@ -169,7 +297,15 @@ fn every_route_for_every_role_and_the_ask_contract() {
                 response.headers().contains_key(cited_server::REQUEST_ID),
                 "request id on {method} {path}"
             );
-            if response.status() != StatusCode::OK {
+            assert_eq!(
+                response
+                    .headers()
+                    .get("content-security-policy")
+                    .and_then(|v| v.to_str().ok()),
+                Some(cited_server::CONTENT_SECURITY_POLICY),
+                "CSP on {method} {path}"
+            );
+            if !response.status().is_success() {
                 let error: Value = response.json().expect("JSON error");
                 assert!(
                     error["code"].is_string() && error["message"].is_string(),
@@ -273,4 +409,321 @@ fn every_route_for_every_role_and_the_ask_contract() {
         .send()
         .expect("documents");
     assert_eq!(listing.status(), StatusCode::OK);
+}
+
+/// Reads a server-sent event stream into (event, data) pairs.
+fn events(body: &str) -> Vec<(String, Value)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut name = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = Some(n.trim().to_string());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            Some((name?, serde_json::from_str(&data).ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn audience_streaming_compare_and_upload_over_http() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let root = repo_root();
+    let mut config = Config {
+        data_dir: data.path().to_path_buf(),
+        ..Config::default()
+    };
+    config.models.dir = root.join(&config.models.dir);
+    config.models.onnxruntime = root.join(&config.models.onnxruntime);
+    let engine = Arc::new(Engine::open(config).expect("engine"));
+    engine
+        .ingest_paths(&[root.join("corpus")], &mut |_| {})
+        .expect("ingest");
+    let token = |user: &str, roles: &[Role], groups: &[&str]| {
+        let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+        engine.create_token(user, roles, &groups).expect("token").1
+    };
+    let outsider = token("ward-nurse", &[Role::Clinician], &["icu"]);
+    let oncology = token("onc-nurse", &[Role::Clinician], &["oncology"]);
+    let admin = token("admin", &[Role::Admin], &[]);
+    let base = start(engine.clone());
+    let http = Client::new();
+    let get = |token: &str, path: &str| {
+        http.get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .expect("get")
+    };
+    let ask = |token: &str, question: &str| -> Value {
+        http.post(format!("{base}/v1/ask"))
+            .bearer_auth(token)
+            .json(&json!({ "question": question }))
+            .send()
+            .expect("ask")
+            .json()
+            .expect("json")
+    };
+
+    // SBH-PROT-040 has `audience: [oncology]`: it does not exist for anyone else, anywhere.
+    let question = "What antidote is given for anthracycline extravasation?";
+    for (who, t, sees) in [
+        ("outsider", &outsider, false),
+        ("oncology", &oncology, true),
+    ] {
+        let listed: Value = get(t, "/v1/documents").json().expect("json");
+        let in_list = listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|d| d["doc_id"] == "SBH-PROT-040");
+        assert_eq!(in_list, sees, "{who}: list");
+        let searched: Value = get(t, "/v1/search?q=dexrazoxane%20extravasation&k=20")
+            .json()
+            .expect("json");
+        for mode in ["bm25", "dense", "hybrid"] {
+            let hits: Value = get(
+                t,
+                &format!("/v1/search?q=dexrazoxane%20extravasation&k=20&mode={mode}"),
+            )
+            .json()
+            .expect("json");
+            let found = hits["hits"]
+                .as_array()
+                .expect("hits")
+                .iter()
+                .any(|h| h["doc_id"] == "SBH-PROT-040");
+            assert_eq!(found, sees, "{who}: {mode} search {searched}");
+        }
+        for path in [
+            "/v1/documents/SBH-PROT-040/versions/1",
+            "/v1/documents/SBH-PROT-040/compare?from=1&to=1",
+        ] {
+            let status = get(t, path).status();
+            let expected = if sees {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(status, expected, "{who}: {path}");
+        }
+        let answer = ask(t, question);
+        let cites = answer["citations"]
+            .as_array()
+            .expect("citations")
+            .iter()
+            .any(|c| c["doc_id"] == "SBH-PROT-040");
+        assert_eq!(cites, sees, "{who}: {answer}");
+        if !sees {
+            assert!(
+                !answer.to_string().to_lowercase().contains("dexrazoxane"),
+                "the outsider's answer shows the restricted text: {answer}"
+            );
+        } else {
+            assert_eq!(answer["status"], "answered", "{answer}");
+        }
+    }
+    // A restricted document and a missing one look the same.
+    let hidden: Value = get(&outsider, "/v1/documents/SBH-PROT-040/versions/1")
+        .json()
+        .expect("json");
+    let missing: Value = get(&outsider, "/v1/documents/SBH-PROT-999/versions/1")
+        .json()
+        .expect("json");
+    assert_eq!(hidden["code"], missing["code"]);
+    assert!(
+        hidden["message"]
+            .as_str()
+            .expect("message")
+            .contains("no document")
+    );
+
+    // A version opened: the text with spans in all three units, and each section's span inside it.
+    let opened: Value = get(&outsider, "/v1/documents/SBH-PROT-001/versions/2")
+        .json()
+        .expect("json");
+    let text = opened["text"].as_str().expect("text");
+    let sections = opened["sections"].as_array().expect("sections");
+    assert!(sections.len() >= 5, "{sections:?}");
+    let antibiotics = sections
+        .iter()
+        .find(|s| s["section"] == "Treatment > A. Antibiotics")
+        .expect("antibiotics section");
+    let span = |k: &str| antibiotics[k].as_u64().expect("offset") as usize;
+    assert!(text[span("start")..span("end")].contains("within 1 hour"));
+    assert_eq!(opened["status"], "active");
+
+    // Compare the sepsis protocol's two versions: changed sections and the changed words.
+    let compared: Value = get(&outsider, "/v1/documents/SBH-PROT-001/compare?from=1&to=2")
+        .json()
+        .expect("json");
+    let change_of = |name: &str| {
+        compared["sections"]
+            .as_array()
+            .expect("sections")
+            .iter()
+            .find(|s| s["section"] == name)
+            .map(|s| s["change"].clone())
+    };
+    assert_eq!(
+        change_of("Treatment > A. Antibiotics"),
+        Some(json!("changed"))
+    );
+    assert_eq!(change_of("Treatment > B. Fluids"), Some(json!("unchanged")));
+    let pieces = compared["diff"].as_array().expect("diff");
+    let joined = |op: &str| -> String {
+        pieces
+            .iter()
+            .filter(|p| p["op"] == op || p["op"] == "equal")
+            .map(|p| p["text"].as_str().expect("text"))
+            .collect()
+    };
+    let v1: Value = get(&outsider, "/v1/documents/SBH-PROT-001/versions/1")
+        .json()
+        .expect("json");
+    assert_eq!(joined("delete"), v1["text"].as_str().expect("v1 text"));
+    assert_eq!(joined("insert"), text, "the diff rebuilds both versions");
+    assert!(
+        pieces
+            .iter()
+            .any(|p| p["op"] == "insert" && p["text"] == "1 hour")
+    );
+    assert!(
+        pieces
+            .iter()
+            .any(|p| p["op"] == "delete" && p["text"] == "3 hours")
+    );
+    let bad = get(&outsider, "/v1/documents/SBH-PROT-001/compare?from=1");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let no_version = get(&outsider, "/v1/documents/SBH-PROT-001/compare?from=1&to=9");
+    assert_eq!(no_version.status(), StatusCode::NOT_FOUND);
+
+    // Streaming: passages, then each sentence, then the whole contract, which matches a plain ask.
+    let streamed = http
+        .post(format!("{base}/v1/ask"))
+        .bearer_auth(&outsider)
+        .header("accept", "text/event-stream")
+        .json(&json!({ "question": "How soon must antibiotics be given in sepsis?" }))
+        .send()
+        .expect("stream");
+    assert!(
+        streamed
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"))
+    );
+    let got = events(&streamed.text().expect("body"));
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"retrieved"), "{names:?}");
+    assert_eq!(names.last(), Some(&"final"), "{names:?}");
+    let final_answer = &got.last().expect("final").1;
+    assert_eq!(final_answer["status"], "answered", "{final_answer}");
+    let sentences: Vec<&Value> = got
+        .iter()
+        .filter(|(n, _)| n == "sentence")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(
+        sentences.len(),
+        final_answer["sentences"]
+            .as_array()
+            .expect("sentences")
+            .len()
+    );
+    for (s, f) in sentences
+        .iter()
+        .zip(final_answer["sentences"].as_array().expect("sentences"))
+    {
+        assert_eq!(s["text"], f["text"]);
+        let quoted: Vec<&Value> = s["citations"]
+            .as_array()
+            .expect("citations")
+            .iter()
+            .collect();
+        assert!(!quoted.is_empty() && quoted.iter().all(|c| c["quote"].is_string()));
+    }
+    // A bad streamed question is refused before the stream starts, as JSON.
+    let refused = http
+        .post(format!("{base}/v1/ask"))
+        .bearer_auth(&outsider)
+        .header("accept", "text/event-stream")
+        .json(&json!({ "question": " " }))
+        .send()
+        .expect("stream");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    // Upload: the job ingests the file; its document is then searchable. A hostile name is refused.
+    let job = upload(&http, &base, &admin, "badge-cleaning.md");
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["report"]["added"], 1, "{job}");
+    let hits: Value = get(&outsider, "/v1/search?q=badge%20readers%20cleaned&k=3")
+        .json()
+        .expect("json");
+    assert_eq!(hits["hits"][0]["doc_id"], "badge-cleaning", "{hits}");
+    let hostile = http
+        .post(format!("{base}/v1/documents"))
+        .bearer_auth(&admin)
+        .multipart(note_form("../../escape.md"))
+        .send()
+        .expect("upload");
+    assert_eq!(
+        hostile.status(),
+        StatusCode::ACCEPTED,
+        "the path is cut to its name"
+    );
+    let spaced_name = reqwest::blocking::multipart::Form::new().part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(b"# X\n\n## Y\n\nZ.\n".to_vec())
+            .file_name("a b.md"),
+    );
+    let refused = http
+        .post(format!("{base}/v1/documents"))
+        .bearer_auth(&admin)
+        .multipart(spaced_name)
+        .send()
+        .expect("upload");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(!data.path().join("escape.md").exists());
+
+    // Token admin over HTTP: create, use, revoke, refused.
+    let created: Value = http
+        .post(format!("{base}/v1/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": "new-onc", "roles": ["clinician"], "groups": ["oncology"]}))
+        .send()
+        .expect("create")
+        .json()
+        .expect("json");
+    let secret = created["token"].as_str().expect("secret");
+    let me: Value = get(secret, "/v1/me").json().expect("json");
+    assert_eq!(
+        me,
+        json!({"user_id": "new-onc", "roles": ["clinician"], "groups": ["oncology"]})
+    );
+    let listed = get(&admin, "/v1/tokens").text().expect("text");
+    assert!(
+        !listed.contains(secret),
+        "a token list never shows a secret"
+    );
+    let revoked = http
+        .delete(format!(
+            "{base}/v1/tokens/{}",
+            created["token_id"].as_str().expect("id")
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .expect("revoke");
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    assert_eq!(get(secret, "/v1/me").status(), StatusCode::UNAUTHORIZED);
+    let bad_role = http
+        .post(format!("{base}/v1/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": "x", "roles": ["root"]}))
+        .send()
+        .expect("create");
+    assert_eq!(bad_role.status(), StatusCode::BAD_REQUEST);
 }

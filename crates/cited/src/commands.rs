@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use cited_core::{AnswerStatus, MetadataFilter, SearchMode, SearchRequest};
+use cited_core::{Access, AnswerStatus, MetadataFilter, SearchMode, SearchRequest};
 use cited_engine::{AskRequest, Config, Engine, IngestReport};
 use cited_eval as eval;
 use clap::{Args, Subcommand};
@@ -419,6 +419,7 @@ fn ingest(engine: &Engine, args: &IngestArgs) -> Result<ExitCode> {
 
 fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
     let request = SearchRequest {
+        access: Access::Operator,
         query: args.query.clone(),
         mode: args.mode,
         k: args.k,
@@ -468,6 +469,7 @@ fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
 
 fn ask(engine: &Engine, args: &AskArgs) -> Result<ExitCode> {
     let request = AskRequest {
+        access: Access::Operator,
         question: args.question.clone(),
         filters: args.filters.clone(),
         as_of: args.as_of,
@@ -622,7 +624,7 @@ fn reviewer_name(given: &Option<String>) -> Result<String> {
 fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
     match command {
         ReviewCommand::List { state, json } => {
-            let items = engine.reviews(state)?;
+            let items = engine.reviews(state, &Access::Operator)?;
             if *json {
                 outln!("{}", serde_json::to_string_pretty(&items)?);
             } else {
@@ -639,7 +641,7 @@ fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
             }
         }
         ReviewCommand::Show { id, json } => {
-            let item = engine.review(id)?;
+            let item = engine.review(id, &Access::Operator)?;
             if *json {
                 outln!("{}", serde_json::to_string_pretty(&item)?);
             } else {
@@ -780,7 +782,7 @@ fn eval_answers(
 fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
     match command {
         DocsCommand::List { json } => {
-            let docs = engine.list_documents()?;
+            let docs = engine.list_documents(&[], &Access::Operator)?;
             if *json {
                 outln!("{}", serde_json::to_string_pretty(&docs)?);
             } else {
@@ -803,7 +805,7 @@ fn docs(engine: &Engine, command: &DocsCommand) -> Result<ExitCode> {
             }
         }
         DocsCommand::Show { id, version, json } => {
-            let versions = engine.document_versions(id)?;
+            let versions = engine.document_versions(id, &Access::Operator)?;
             let chosen = match version {
                 Some(label) => versions
                     .iter()
@@ -910,6 +912,7 @@ fn bench_ask(
     }
     // Load the models once, outside the measurement.
     engine.ask(&AskRequest {
+        access: Access::Operator,
         question: "warm-up question about coverage".into(),
         dry_run: true,
         ..AskRequest::default()
@@ -922,6 +925,7 @@ fn bench_ask(
         for q in &questions {
             let started = std::time::Instant::now();
             let response = engine.ask(&AskRequest {
+                access: Access::Operator,
                 question: q.clone(),
                 dry_run: true,
                 trace: true,
@@ -936,6 +940,7 @@ fn bench_ask(
             if round == 1 {
                 let started = std::time::Instant::now();
                 engine.search(&SearchRequest {
+                    access: Access::Operator,
                     query: q.clone(),
                     mode: SearchMode::Hybrid,
                     k: engine.config().answer.k,
@@ -997,6 +1002,7 @@ fn bench_search(
     let stride = (all.len() / n).max(1);
     let queries: Vec<&String> = all.iter().step_by(stride).take(n).collect();
     let request = |q: &str| SearchRequest {
+        access: Access::Operator,
         query: q.to_string(),
         mode,
         k,
@@ -1090,7 +1096,7 @@ fn eval_retrieval(engine: &Engine, args: &RetrievalArgs) -> Result<ExitCode> {
         let queries = eval::question_set(file)?;
         let missing: Vec<String> = eval::relevant_docs(&queries)
             .into_iter()
-            .filter(|d| engine.document_versions(d).is_err())
+            .filter(|d| engine.document_versions(d, &Access::Operator).is_err())
             .collect();
         if !missing.is_empty() {
             bail!(

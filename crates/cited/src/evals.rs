@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use cited_answer::{Answerer, LlmAnswerer, LlmSettings, Passage, SupportPolicy, verify};
-use cited_core::AnswerStatus;
+use cited_core::{Access, AnswerStatus};
 use cited_engine::{AskRequest, Engine};
 use serde::{Deserialize, Serialize};
 
@@ -201,6 +201,7 @@ pub fn answers(engine: &Engine, paths: &[PathBuf], split: &str) -> Result<KeyedR
     let mut cases = Vec::with_capacity(questions.len());
     for q in &questions {
         let response = engine.ask(&AskRequest {
+            access: Access::Operator,
             question: q.question.clone(),
             as_of: q.as_of,
             thresholds: Some((0.0, 0.0)),

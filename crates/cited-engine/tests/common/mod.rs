@@ -58,7 +58,9 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// The canonical text of a committed version, by document id and version label.
 pub fn version_text(engine: &Engine, doc_id: &str, version: &str) -> String {
-    let versions = engine.document_versions(doc_id).expect("document");
+    let versions = engine
+        .document_versions(doc_id, &cited_core::Access::Operator)
+        .expect("document");
     let v = versions
         .iter()
         .find(|v| v.version.version == version)
