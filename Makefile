@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact bench load llm-test clean-data
+.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact bench load schemathesis llm-test clean-data
 
 ## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
 ## http://127.0.0.1:8080 until Ctrl-C.
@@ -71,6 +71,10 @@ llm-test: models deps
 ## Load on the HTTP API: wrk posting ncd-dev asks at 8 and 32 connections (see README "Measured").
 load: models deps build
 	scripts/load.sh
+
+## schemathesis (PyPI) against /openapi.json on the NCD corpus (see README "Measured").
+schemathesis: models deps build
+	scripts/schemathesis.sh
 
 ## Ingest and search timings (see README "Measured").
 bench: models deps build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load on the HTTP API: the NCD corpus, the extractive answerer, `wrk` (Debian) posting the ncd-dev
 # questions to /v1/ask in turn, at 8 and 32 connections. Prints throughput, latency percentiles and
-# non-2xx counts for each run, and the server's peak RSS. Needs `make build models deps`.
+# non-2xx counts for each run after a 15 s warm-up, and the server's peak RSS. Needs `make build models deps`.
 # Usage: scripts/load.sh [SECONDS]   (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,9 @@ PY
 /usr/bin/time -f '%M' -o "$WORK/rss" $BIN serve > "$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+# Warm-up, not measured: the first time a passage's sentences are seen, their vectors are computed (about
+# 200 ms at p95); a serving process has seen them. 15 s covers every ncd-dev question several times.
+wrk -t 1 -c 4 -d 15s -H "Authorization: Bearer $TOKEN" -s "$WORK/ask.lua" "http://127.0.0.1:$PORT" > /dev/null
 for c in 8 32; do
   echo "== $c connections, ${SECONDS_EACH}s"
   wrk -t 2 -c "$c" -d "${SECONDS_EACH}s" --latency -H "Authorization: Bearer $TOKEN" \

@@ -62,6 +62,9 @@ impl std::str::FromStr for Role {
 /// Who is calling, from a valid token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Principal {
+    /// Id of the token the caller presented (not shown: it is the caller's own business).
+    #[serde(skip)]
+    pub token_id: String,
     /// User id.
     pub user_id: String,
     /// Roles.
@@ -141,6 +144,7 @@ impl Engine {
             return Ok(None);
         }
         Ok(Some(Principal {
+            token_id: t.token_id,
             user_id: t.user_id,
             roles: t.roles.iter().filter_map(|r| r.parse().ok()).collect(),
             groups: t.groups,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -89,6 +90,14 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Role::Admin)?;
+    if id == caller.0.token_id {
+        // Revoking the token in hand locks its holder out mid-session; another admin token (or `cited
+        // token revoke` at the shell) can.
+        return Err(ApiError::bad_request(
+            "bad_token",
+            "this is the token making the request; revoke it with another admin token or `cited token revoke`",
+        ));
+    }
     let revoked = id.clone();
     state
         .blocking(move |engine| engine.revoke_token(&id))
@@ -206,10 +215,20 @@ fn safe_file_name(name: &str) -> Result<String, ApiError> {
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<IngestJob>), ApiError> {
     caller.require(Role::Admin)?;
     let bad = |m: String| ApiError::bad_request("bad_upload", m);
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            "bad_upload",
+            format!(
+                "an upload is multipart/form-data with a 'file' part: {}",
+                e.body_text()
+            ),
+        )
+    })?;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut metadata: Option<serde_json::Map<String, serde_json::Value>> = None;
     while let Some(field) = multipart

@@ -3,7 +3,11 @@
 //! against it.
 
 use axum::Json;
+use axum::extract::State;
+use cited_engine::config::LimitsConfig;
 use serde_json::{Value, json};
+
+use crate::AppState;
 
 /// Parameters used by several routes.
 fn query(name: &str, schema: Value, description: &str, required: bool) -> Value {
@@ -32,6 +36,8 @@ fn responses(ok_status: &str, ok: Value, description: &str) -> Value {
         "403": { "description": "the token's roles do not allow this", "content": error["content"].clone() },
         "404": { "description": "not found (also: a document outside the caller's audience)", "content": error["content"].clone() },
         "413": { "description": "body too large", "content": error["content"].clone() },
+        "415": { "description": "the body is not JSON (content type)", "content": error["content"].clone() },
+        "422": { "description": "the JSON does not have the expected fields", "content": error["content"].clone() },
         "504": { "description": "no answer within server.request_timeout_secs", "content": error["content"].clone() },
     });
     r[ok_status] = json!({ "description": description });
@@ -49,7 +55,7 @@ fn nullable(schema: Value) -> Value {
     json!({ "anyOf": [schema, { "type": "null" }] })
 }
 
-fn schemas() -> Value {
+fn schemas(limits: &LimitsConfig) -> Value {
     let string = json!({ "type": "string" });
     let count = json!({ "type": "integer", "minimum": 0 });
     let span_fields = json!({
@@ -95,11 +101,12 @@ fn schemas() -> Value {
         "AskRequest": {
             "type": "object", "required": ["question"], "additionalProperties": false,
             "properties": {
-                "question": { "type": "string", "description": "1 to limits.max_question_chars characters" },
+                "question": { "type": "string", "minLength": 1, "maxLength": limits.max_question_chars,
+                              "pattern": "\\S", "description": "up to limits.max_question_chars characters" },
                 "filters": { "type": "object", "additionalProperties": { "type": "string" },
                              "description": "metadata filters, e.g. {\"payer\": \"Medicare (CMS)\"}" },
                 "as_of": nullable(date()),
-                "k": nullable(json!({ "type": "integer", "minimum": 1 })),
+                "k": nullable(json!({ "type": "integer", "minimum": 1, "maximum": limits.max_k })),
                 "trace": { "type": "boolean" }
             }
         },
@@ -239,8 +246,8 @@ fn schemas() -> Value {
     })
 }
 
-/// The OpenAPI 3.1 document.
-pub fn openapi() -> Value {
+/// The OpenAPI 3.1 document, with the request limits of `limits`.
+pub fn openapi(limits: &LimitsConfig) -> Value {
     let filter = query(
         "filter",
         json!({ "type": "array", "items": { "type": "string", "pattern": "^[A-Za-z0-9_-]+=.*$" } }),
@@ -262,7 +269,7 @@ pub fn openapi() -> Value {
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": schemas()
+            "schemas": schemas(limits)
         },
         "security": [ { "bearer": [] } ],
         "paths": {
@@ -283,8 +290,8 @@ pub fn openapi() -> Value {
                 "responses": ask_responses } },
             "/v1/search": { "get": { "summary": "hybrid, BM25 or dense search of the versions in force",
                 "parameters": [
-                    query("q", json!({ "type": "string" }), "query text", true),
-                    query("k", json!({ "type": "integer", "minimum": 1 }), "hits (1..=limits.max_k; default 10)", false),
+                    query("q", json!({ "type": "string", "minLength": 1, "maxLength": limits.max_question_chars, "pattern": "\\S" }), "query text", true),
+                    query("k", json!({ "type": "integer", "minimum": 1, "maximum": limits.max_k }), "hits (default 10)", false),
                     query("mode", json!({ "type": "string", "enum": ["hybrid", "bm25", "dense"] }), "retrievers", false),
                     query("as_of", date(), "search the versions in force on this date", false),
                     filter.clone()
@@ -307,8 +314,8 @@ pub fn openapi() -> Value {
             "/v1/documents/{id}/compare": { "get": {
                 "summary": "what changed between two versions: sections and a word diff",
                 "parameters": [path("id", "document id"),
-                    query("from", json!({ "type": "string" }), "older version label", true),
-                    query("to", json!({ "type": "string" }), "newer version label", true)],
+                    query("from", json!({ "type": "string", "minLength": 1, "pattern": "\\S" }), "older version label", true),
+                    query("to", json!({ "type": "string", "minLength": 1, "pattern": "\\S" }), "newer version label", true)],
                 "responses": responses("200", reference("VersionComparison"), "the comparison") } },
             "/v1/reviews": { "get": { "summary": "review queue (reviewer)",
                 "parameters": [query("state", json!({ "type": "string", "enum": ["pending", "approved", "rejected"] }), "default pending", false)],
@@ -337,6 +344,6 @@ pub fn openapi() -> Value {
 }
 
 /// `GET /openapi.json`.
-pub async fn document() -> Json<Value> {
-    Json(openapi())
+pub async fn document(State(state): State<AppState>) -> Json<Value> {
+    Json(openapi(&state.engine.config().limits))
 }

@@ -726,4 +726,21 @@ fn audience_streaming_compare_and_upload_over_http() {
         .send()
         .expect("create");
     assert_eq!(bad_role.status(), StatusCode::BAD_REQUEST);
+    // An admin cannot revoke the token in hand (a lockout); another admin token can.
+    let (own_id, own) = engine
+        .create_token("admin-2", &[Role::Admin], &[])
+        .expect("token");
+    let own_revoke = http
+        .delete(format!("{base}/v1/tokens/{own_id}"))
+        .bearer_auth(&own)
+        .send()
+        .expect("revoke");
+    assert_eq!(own_revoke.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(get(&own, "/v1/me").status(), StatusCode::OK);
+    let by_other = http
+        .delete(format!("{base}/v1/tokens/{own_id}"))
+        .bearer_auth(&admin)
+        .send()
+        .expect("revoke");
+    assert_eq!(by_other.status(), StatusCode::NO_CONTENT);
 }
