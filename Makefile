@@ -27,6 +27,7 @@ test: models deps
 	cargo fmt --all -- --check
 	cargo clippy --release --locked --all-targets -- -D warnings
 	cargo test --release --locked --workspace --no-fail-fast
+	python3 -m unittest tools/test_verify_audit.py
 	cargo build --release --locked -p cited
 	scripts/browser-test.sh
 

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=target/release/cited
 CONFIG=config/cited.toml
+# The audit trail's signing key lives outside the data directory (keys/ is git-ignored).
+[ -f keys/audit.key ] || $BIN --config $CONFIG audit keygen --out keys/audit.key > /dev/null
+export CITED_AUDIT_SIGNING_KEY=$PWD/keys/audit.key
 $BIN --config $CONFIG ingest corpus/ || [ $? -eq 3 ]
 $BIN --config $CONFIG token list --json | python3 -c '
 import json, sys
@@ -16,7 +19,7 @@ addr=${CITED_SERVER_ADDR:-${addr:-127.0.0.1:8080}}
 echo
 echo "Cited serves the web UI and the API on http://$addr/"
 echo "Sign in with one of these demo tokens (API: Authorization: Bearer <token>):"
-for spec in clinician:clinician: oncology-nurse:clinician:oncology reviewer:reviewer,clinician: admin:admin:; do
+for spec in clinician:clinician: oncology-nurse:clinician:oncology reviewer:reviewer,clinician: compliance:compliance: admin:admin:; do
     IFS=: read -r user roles groups <<< "$spec"
     secret=$($BIN --config $CONFIG token create --user "demo-$user" --roles "$roles" ${groups:+--groups "$groups"} | tail -1)
     printf '  %-15s %s\n' "$user" "$secret"

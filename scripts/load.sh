@@ -16,7 +16,8 @@ DATA=$(mktemp -d)
 WORK=$(mktemp -d)
 PORT=${PORT:-18089}
 trap 'if [ -n "${SERVER:-}" ]; then pkill -P "$SERVER" 2>/dev/null || true; fi; rm -rf "$DATA" "$WORK"' EXIT
-export CITED_DATA_DIR=$DATA CITED_SERVER_ADDR=127.0.0.1:$PORT
+export CITED_DATA_DIR=$DATA CITED_SERVER_ADDR=127.0.0.1:$PORT CITED_AUDIT_SIGNING_KEY=$WORK/audit.key
+$BIN audit keygen --out "$WORK/audit.key" > /dev/null
 $BIN ingest "$SHARED/ncd" > /dev/null
 TOKEN=$($BIN token create --user load --roles staff | tail -1)
 # One request body per ncd-dev question, sent in turn by each connection.
@@ -42,3 +43,6 @@ echo "server's own count of /v1/ask responses:"
 curl -s "http://127.0.0.1:$PORT/metrics" | grep 'cited_http_requests_total{route="/v1/ask"' || true
 pkill -TERM -P $SERVER; wait $SERVER 2>/dev/null || true  # SIGTERM to the server itself, then time reports
 echo "server peak RSS: $(( $(cat "$WORK/rss") / 1024 )) MiB"
+# Every answered ask left exactly one audit record, and the trail verifies.
+echo "audit records of asks: $($BIN audit list --action ask | wc -l)"
+$BIN audit verify

@@ -9,6 +9,7 @@
 //   CITED_SERVER_UI_DIR=crates/cited-server/ui   serve the UI files from disk instead of the binary
 
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,6 +38,10 @@ const REVIEW_QUESTIONS = [
 const SEPSIS_QUESTION = 'How soon must antibiotics be given in sepsis?';
 const ANTIDOTE_QUESTION = 'What antidote is given for anthracycline extravasation?';
 const XSS_QUESTION = 'How many witnesses does the XSS drill checklist require?';
+// A question naming a patient: the audit trail must keep its fingerprint, never its text.
+const PLANTED_NAME = 'Jane Roe';
+const PLANTED_QUESTION = `pt ${PLANTED_NAME} in bed 4: how soon must antibiotics be given in sepsis?`;
+const SEPSIS_ID = 'SBH-PROT-001';
 // The sample protocol restricted to the oncology group; its id is read from its front matter.
 const RESTRICTED_ID = fs.readFileSync(path.join(ROOT, 'corpus/protocols/chemo-extravasation.md'), 'utf8')
   .match(/^id:\s*"([^"]+)"/m)[1];
@@ -294,6 +299,10 @@ async function askScenario(browser, base, tokens) {
   }));
   await axeCheck(page, 'full version');
   await screenshots(page, 'version');
+
+  // For the audit scenario: a question with a patient's name in it.
+  const planted = await askQuestion(page, PLANTED_QUESTION);
+  console.log(`     the question naming a patient: ${planted.status}`);
   await page.context().close();
 }
 
@@ -487,6 +496,145 @@ async function xssScenario(browser, base, tokens) {
   await page.context().close();
 }
 
+/** Searches the audit page with `filters` ({doc, user, action, ...}); resolves with the rows shown. */
+async function auditSearch(page, filters) {
+  for (const key of ['doc', 'version', 'user', 'from', 'to']) await page.fill(`#audit-${key}`, filters[key] || '');
+  for (const key of ['action', 'status']) await page.selectOption(`#audit-${key}`, filters[key] || '');
+  // The results of an earlier search are marked, to wait for the new ones.
+  await page.evaluate(() => {
+    const old = document.querySelector('.record-count');
+    if (old) old.dataset.stale = 'yes';
+  });
+  await page.click('.audit-form button[type=submit]');
+  await page.waitForSelector('.record-count:not([data-stale])');
+  return page.$$eval('.audit-table tbody tr', (trs) => trs.map((tr) => ({
+    seq: tr.dataset.seq,
+    action: tr.dataset.action,
+    user: tr.querySelector('td[data-label="User"]').textContent,
+    status: tr.querySelector('td[data-label="Status"]').textContent.trim().toLowerCase(),
+    docs: tr.querySelector('td[data-label="Documents"]').textContent,
+  })));
+}
+
+/** Opens the record with `seq` from the keyboard (focus its button, press Enter). */
+async function openRecord(page, seq) {
+  const button = page.locator(`.audit-table tr[data-seq="${seq}"] .seq-button`);
+  await button.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((s) => {
+    const heading = document.getElementById('record-heading');
+    return heading && heading.textContent.startsWith(`Record #${s}:`);
+  }, seq);
+}
+
+async function pageText(page) {
+  return page.evaluate(() => document.body.textContent);
+}
+
+async function auditScenario(browser, base, tokens) {
+  const page = await newPage(browser);
+  await signIn(page, base, tokens.compliance, 'ui-compliance');
+  check('compliance has an Audit link', (await page.textContent('#main-nav')).includes('Audit'));
+  await page.click('#main-nav a:has-text("Audit")');
+  await page.waitForSelector('h1:has-text("Audit trail")');
+  check('the page says the question text is not kept',
+    (await page.textContent('main')).includes('question text is not kept (patient privacy); its fingerprint is'));
+  for (const id of ['audit-doc', 'audit-version', 'audit-user', 'audit-action', 'audit-status', 'audit-from', 'audit-to']) {
+    check(`the filter #${id} has a label`, (await page.$$(`label[for="${id}"]`)).length === 1);
+  }
+
+  const rows = await auditSearch(page, { doc: SEPSIS_ID });
+  console.log(`     ${rows.length} record(s) cite ${SEPSIS_ID}`);
+  check(`every row found cites ${SEPSIS_ID}`, rows.length > 0 && rows.every((r) => r.docs.includes(SEPSIS_ID)));
+  const asks = rows.filter((r) => r.action === 'ask' && r.user === 'ui-clinician');
+  must('an ask record by the clinician cites the sepsis bundle', asks.length > 0);
+  const ask = asks.find((r) => r.status === 'answered') || asks[0];
+  await openRecord(page, ask.seq);
+  check('the record shows who asked', (await page.textContent('.record-facts dd[data-key="user_id"]')) === 'ui-clinician');
+  check('the record shows the question fingerprint',
+    /^[0-9a-f]{64}$/.test((await page.textContent('.record-facts dd[data-key="question_sha256"]')).trim()));
+  check('the record says the question text is not kept',
+    (await page.textContent('.audit-record .privacy-note')).includes('question text is not kept (patient privacy)'));
+  const chips = await page.$$eval('.audit-citations .chip', (els) => els.map((e) => e.textContent));
+  const index = chips.findIndex((t) => t.includes(SEPSIS_ID));
+  must('the record has a citation chip of the sepsis bundle', index >= 0, JSON.stringify(chips));
+  const [, version, start, end] = chips[index].match(/ v(\S+) · bytes (\d+)–(\d+)/);
+  await page.click(`.audit-citations .chip >> nth=${index}`);
+  await page.waitForSelector('#citation-panel mark');
+  const mark = await page.textContent('#citation-panel mark');
+  const text = await page.evaluate(async (p) => {
+    const response = await fetch(p, { headers: { Authorization: `Bearer ${sessionStorage.getItem('cited.token')}` } });
+    return (await response.json()).text;
+  }, `/v1/documents/${encodeURIComponent(SEPSIS_ID)}/versions/${encodeURIComponent(version)}`);
+  check('the cited passage is highlighted (non-empty <mark>)', mark.trim().length > 0);
+  check('the highlight appears in the version text', text.includes(mark));
+  check('the highlight is exactly the cited bytes',
+    mark === Buffer.from(text, 'utf8').subarray(Number(start), Number(end)).toString('utf8'),
+    `mark ${JSON.stringify(mark.slice(0, 80))}`);
+  check('the panel names the version', (await page.textContent('#citation-panel .cite-version')) === version);
+  await page.click('.audit-record details.raw summary');
+  check('the raw JSON is shown', (await page.textContent('.audit-record .raw-json')).includes('"question_sha256"'));
+  check(`the audit page never shows "${PLANTED_NAME}"`, !(await pageText(page)).includes(PLANTED_NAME));
+  await axeCheck(page, 'audit with a record and a passage open');
+  await noHorizontalScroll(page, 'the audit page with a record open');
+  await screenshots(page, 'audit-record');
+
+  // The planted question is in the trail as a fingerprint.
+  const fingerprint = crypto.createHash('sha256').update(PLANTED_QUESTION.trim()).digest('hex');
+  const clinicianAsks = await auditSearch(page, { user: 'ui-clinician', action: 'ask' });
+  check('the user and action filters narrow the rows',
+    clinicianAsks.length > 0 && clinicianAsks.every((r) => r.user === 'ui-clinician' && r.action === 'ask'));
+  let planted = false;
+  for (const row of clinicianAsks) {
+    await openRecord(page, row.seq);
+    const shown = (await page.textContent('.record-facts dd[data-key="question_sha256"]')).trim();
+    if (shown === fingerprint) {
+      planted = true;
+      check('the planted question\'s length is recorded',
+        (await page.textContent('.record-facts dd[data-key="question_chars"]')).trim() === String(PLANTED_QUESTION.length));
+      break;
+    }
+  }
+  check('the question naming a patient is recorded by its fingerprint', planted);
+  check(`still no "${PLANTED_NAME}" anywhere on the audit page`, !(await pageText(page)).includes(PLANTED_NAME));
+
+  await page.click('#audit-verify');
+  await page.waitForSelector('#verify-out .verify-ok, #verify-out .verify-problems, #verify-out .field-error');
+  const verdict = await page.textContent('#verify-out');
+  check('Verify says the log is intact', /^Intact: \d+ records?, root [0-9a-f]{64}, \d+ heads? checked\.$/.test(verdict.trim()),
+    verdict);
+  await page.click('#audit-head');
+  await page.waitForSelector('#head-out .head-root, #head-out .field-error');
+  const root = (await page.textContent('#head-out')).includes('Root hash')
+    ? (await page.textContent('#head-out .head-root')).trim() : '';
+  check('the signed head shows a 64-hex root', /^[0-9a-f]{64}$/.test(root), await page.textContent('#head-out'));
+  check('the head says to store it elsewhere',
+    (await page.textContent('#head-out .note')).includes('cited audit verify --against HEAD'));
+  await page.click('#audit-verify');
+  await page.waitForFunction(() => !document.getElementById('audit-verify').disabled &&
+    document.querySelector('#verify-out .verify-ok, #verify-out .verify-problems, #verify-out .field-error'));
+  check('after signing a head, Verify checks it too',
+    /[1-9]\d* heads? checked/.test(await page.textContent('#verify-out')), await page.textContent('#verify-out'));
+  await axeCheck(page, 'audit with verification and head');
+  await noHorizontalScroll(page, 'the audit page with the head');
+  await screenshots(page, 'audit-integrity');
+  await page.context().close();
+
+  const clinician = await newPage(browser);
+  await signIn(clinician, base, tokens.clinician, 'ui-clinician');
+  check('a clinician has no Audit link', !(await clinician.textContent('#main-nav')).includes('Audit'));
+  await clinician.goto(`${base}/#/audit`);
+  await clinician.waitForSelector('main .not-allowed');
+  check('a clinician opening #/audit is told it is not allowed', /not allowed/i.test(await clinician.textContent('main')));
+  check('a clinician sees no audit form', (await clinician.$$('#audit-doc')).length === 0);
+  await clinician.context().close();
+
+  const admin = await newPage(browser);
+  await signIn(admin, base, tokens.admin, 'ui-admin');
+  check('an admin has an Audit link', (await admin.textContent('#main-nav')).includes('Audit'));
+  await admin.context().close();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -494,6 +642,9 @@ async function main() {
   if (!fs.existsSync(BIN)) throw new Error(`no binary at ${BIN} (make build, or set CITED_BIN)`);
   fs.mkdirSync(SHOTS, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cited-browser-'));
+  // The audit signing key lives outside the data directory (the server refuses one inside it).
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cited-browser-key-'));
+  const keyPath = path.join(keyDir, 'audit.key');
   let server = null;
   let browser = null;
   const stop = () => {
@@ -507,12 +658,14 @@ async function main() {
       oncology: createToken(dataDir, 'ui-oncology', 'clinician', 'oncology'),
       reviewer: createToken(dataDir, 'ui-reviewer', 'reviewer,clinician'),
       admin: createToken(dataDir, 'ui-admin', 'admin'),
+      compliance: createToken(dataDir, 'ui-compliance', 'compliance'),
     };
+    cited(dataDir, ['audit', 'keygen', '--out', keyPath]);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const log = fs.openSync(path.join(dataDir, 'serve.log'), 'w');
     server = spawn(BIN, ['--config', CONFIG, '--data-dir', dataDir, 'serve', '--addr', `127.0.0.1:${port}`],
-      { cwd: ROOT, stdio: ['ignore', log, log] });
+      { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, CITED_AUDIT_SIGNING_KEY: keyPath } });
     await waitReady(base, server, 120);
     console.log(`cited serving ${base} (data ${dataDir})`);
 
@@ -530,6 +683,7 @@ async function main() {
     await scenario('4. compare versions', () => compareScenario(browser, base, tokens));
     await scenario('5. per-document access', () => accessScenario(browser, base, tokens));
     await scenario('6. hostile document text', () => xssScenario(browser, base, tokens));
+    await scenario('7. audit trail', () => auditScenario(browser, base, tokens));
     console.log('\n# every view');
     check('no script error, dialog or CSP refusal on any page', incidents.length === 0, incidents.join('; '));
   } finally {
@@ -540,6 +694,7 @@ async function main() {
       console.log(`\nlast lines of the server log:\n${lines.slice(-20).join('\n')}`);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(keyDir, { recursive: true, force: true });
   }
 }
 

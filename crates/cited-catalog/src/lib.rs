@@ -83,6 +83,46 @@ pub struct ChunkWithVersion {
     pub title: String,
 }
 
+/// One audit record to append (see [`Catalog::append_audit`]).
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// Unique id.
+    pub record_id: &'a str,
+    /// RFC 3339 time.
+    pub at: &'a str,
+    /// Who.
+    pub user_id: &'a str,
+    /// What: `ask`, `search`, `review.approve`, `ingest`, `token.create`, ...
+    pub action: &'a str,
+    /// The outcome, for filtering (`answered`, `needs_review`, ...).
+    pub status: Option<&'a str>,
+    /// Documents and versions cited, for filtering.
+    pub citations: &'a [(String, String)],
+    /// Everything else the record says.
+    pub body: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Which audit records to read; every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AuditQuery {
+    /// Records citing this document...
+    pub doc_id: Option<String>,
+    /// ...in this version.
+    pub version: Option<String>,
+    /// By this user.
+    pub user_id: Option<String>,
+    /// Of this action.
+    pub action: Option<String>,
+    /// With this status.
+    pub status: Option<String>,
+    /// At or after this time (RFC 3339 in UTC, or a date: times are compared as text).
+    pub from: Option<String>,
+    /// Before this time (exclusive: `to=2026-12-01` ends with the last of November 30).
+    pub to: Option<String>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
 /// A document some version of which names an `audience`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestrictedDocument {
@@ -284,6 +324,37 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     revoked_at  TEXT
 );
 INSERT OR IGNORE INTO catalog_meta(key, value) VALUES ('generation', 0);
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq         INTEGER PRIMARY KEY,
+    record_id   TEXT NOT NULL UNIQUE,
+    at          TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    status      TEXT,
+    record_json TEXT NOT NULL,
+    leaf_hash   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_user ON audit_log(user_id, at);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at);
+CREATE TABLE IF NOT EXISTS audit_citations (
+    seq     INTEGER NOT NULL REFERENCES audit_log(seq),
+    doc_id  TEXT NOT NULL,
+    version TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_citations_doc ON audit_citations(doc_id, version);
+CREATE TABLE IF NOT EXISTS audit_heads (
+    size      INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    head_json TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_citations_append_only_update BEFORE UPDATE ON audit_citations
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_citations_append_only_delete BEFORE DELETE ON audit_citations
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#;
 
 const VERSION_COLUMNS: &str = "version_id, doc_id, version, title, doc_type, effective_date, end_date, \
@@ -771,8 +842,153 @@ impl Catalog {
     pub fn insert_review(&self, r: &NewReview<'_>) -> Result<()> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let now = Utc::now().to_rfc3339();
+        insert_review_in(&tx, r)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Appends one audit record, and inserts `review` in the same transaction when given: the record of
+    /// an ask that created a review item exists exactly when the item does. The record's JSON is `body`
+    /// with `seq`, `prev_leaf` (the hash chain) and `record_id` added; its leaf hash is stored beside it.
+    pub fn append_audit(
+        &self,
+        entry: &AuditEntry<'_>,
+        review: Option<&NewReview<'_>>,
+    ) -> Result<u64> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if let Some(r) = review {
+            insert_review_in(&tx, r)?;
+        }
+        let last: Option<(u64, String)> = tx
+            .query_row(
+                "SELECT seq, leaf_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (seq, prev_leaf) = match last {
+            Some((seq, leaf)) => (seq + 1, leaf),
+            None => (0, String::new()),
+        };
+        let mut record = entry.body.clone();
+        record.insert("seq".into(), seq.into());
+        record.insert("prev_leaf".into(), prev_leaf.into());
+        record.insert("record_id".into(), entry.record_id.into());
+        record.insert("at".into(), entry.at.into());
+        record.insert("user_id".into(), entry.user_id.into());
+        record.insert("action".into(), entry.action.into());
+        let json = serde_json::Value::Object(record).to_string();
+        let leaf = hex::encode(cited_audit::merkle::leaf_hash(json.as_bytes()));
         tx.execute(
+            "INSERT INTO audit_log(seq, record_id, at, user_id, action, status, record_json, leaf_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                seq,
+                entry.record_id,
+                entry.at,
+                entry.user_id,
+                entry.action,
+                entry.status,
+                json,
+                leaf
+            ],
+        )?;
+        for (doc_id, version) in entry.citations {
+            tx.execute(
+                "INSERT INTO audit_citations(seq, doc_id, version) VALUES (?1, ?2, ?3)",
+                params![seq, doc_id, version],
+            )?;
+        }
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Audit records in log order, optionally only those matching `query`.
+    pub fn audit_records(&self, query: &AuditQuery) -> Result<Vec<cited_audit::StoredRecord>> {
+        let mut sql = String::from(
+            "SELECT seq, record_id, record_json, leaf_hash FROM audit_log l WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, value: &str| {
+            args.push(value.to_string());
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(user) = &query.user_id {
+            arg(&mut sql, " AND l.user_id = ?", user);
+        }
+        if let Some(action) = &query.action {
+            arg(&mut sql, " AND l.action = ?", action);
+        }
+        if let Some(status) = &query.status {
+            arg(&mut sql, " AND l.status = ?", status);
+        }
+        if let Some(from) = &query.from {
+            arg(&mut sql, " AND l.at >= ?", from);
+        }
+        if let Some(to) = &query.to {
+            arg(&mut sql, " AND l.at < ?", to);
+        }
+        if let Some(doc) = &query.doc_id {
+            match &query.version {
+                Some(version) => {
+                    args.push(doc.clone());
+                    args.push(version.clone());
+                    sql.push_str(&format!(
+                        " AND EXISTS (SELECT 1 FROM audit_citations c WHERE c.seq = l.seq AND c.doc_id = ?{} AND c.version = ?{})",
+                        args.len() - 1,
+                        args.len()
+                    ));
+                }
+                None => arg(
+                    &mut sql,
+                    " AND EXISTS (SELECT 1 FROM audit_citations c WHERE c.seq = l.seq AND c.doc_id = ?)",
+                    doc,
+                ),
+            }
+        }
+        sql.push_str(" ORDER BY l.seq");
+        if let Some(limit) = query.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok(cited_audit::StoredRecord {
+                    seq: r.get(0)?,
+                    record_id: r.get(1)?,
+                    json: r.get(2)?,
+                    leaf_hash: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Keeps a signed head (as JSON) beside the log, so `verify` checks the log against every head made.
+    pub fn insert_audit_head(&self, size: u64, timestamp: &str, head_json: &str) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO audit_heads(size, timestamp, head_json) VALUES (?1, ?2, ?3)",
+            params![size, timestamp, head_json],
+        )?;
+        Ok(())
+    }
+
+    /// Every head kept, oldest first, as JSON.
+    pub fn audit_heads(&self) -> Result<Vec<String>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT head_json FROM audit_heads ORDER BY rowid")?;
+        let heads = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(heads)
+    }
+}
+
+fn insert_review_in(tx: &rusqlite::Transaction<'_>, r: &NewReview<'_>) -> Result<()> {
+    let now = Utc::now().to_rfc3339();
+    tx.execute(
             "INSERT INTO review_items(review_id, question, question_key, scope_key, created_at, confidence,
                 reasons_json, draft_json, trace_json, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
             params![
@@ -787,14 +1003,14 @@ impl Catalog {
                 r.trace.map(|t| t.to_string()),
             ],
         )?;
-        tx.execute(
+    tx.execute(
             "INSERT INTO review_events(review_id, seq, kind, at, actor) VALUES (?1, 1, 'created', ?2, 'cited')",
             params![r.review_id, now],
         )?;
-        tx.commit()?;
-        Ok(())
-    }
+    Ok(())
+}
 
+impl Catalog {
     /// Appends an event to an item and updates its projection, in one transaction. `from` is the state
     /// the item must be in (a decision on an item someone else just decided fails). Returns false when
     /// no item with that id is in state `from`.

@@ -12,7 +12,6 @@ use cited_answer::{
     asks_for_list, asks_for_number, confidence, content_terms, facts, is_list_item, negated,
     question_parts, rescale_relevance, specificity, split_sentences, stated_values, verify,
 };
-use cited_catalog::NewReview;
 use cited_core::{
     Access, AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit,
     SearchMode, SearchRequest, TextSpan, VersionFilter, VersionState, VersionStatus, in_force_on,
@@ -20,6 +19,7 @@ use cited_core::{
 use cited_embed::cosine;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Actor, PendingReview};
 use crate::review::item_is_visible;
 use crate::search::Hidden;
 use crate::trace::{AskTrace, StageClock, TraceCandidate, TracePassage, TraceSentence};
@@ -48,6 +48,8 @@ pub struct AskRequest {
     pub trace: bool,
     /// Whose question it is: only documents this access may read are retrieved, cited or reused.
     pub access: Access,
+    /// Who asks, for the audit trail (default: the operator at the shell).
+    pub actor: Actor,
 }
 
 /// What an ask reports while it works (see [`Engine::ask_with_events`]).
@@ -1163,6 +1165,27 @@ impl Engine {
         request: &AskRequest,
         on_event: &mut dyn FnMut(AskEvent<'_>),
     ) -> Result<AskResponse, EngineError> {
+        let (mut response, new_review) = self.answer(request, on_event)?;
+        let trace = response.trace.take();
+        // Evals (dry runs) leave no trace; every other ask is recorded, or it fails: no answer without
+        // its record.
+        if !request.dry_run
+            && let Some(trace) = &trace
+        {
+            self.record_ask(request, &response, trace, new_review.as_ref())?;
+        }
+        if request.trace {
+            response.trace = trace;
+        }
+        Ok(response)
+    }
+
+    /// The ask itself: the response with its trace, and the review item to insert with its record.
+    fn answer(
+        &self,
+        request: &AskRequest,
+        on_event: &mut dyn FnMut(AskEvent<'_>),
+    ) -> Result<(AskResponse, Option<PendingReview>), EngineError> {
         let started = Instant::now();
         let mut clock = StageClock::start();
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -1231,7 +1254,7 @@ impl Engine {
                         took_ms: started.elapsed().as_secs_f64() * 1000.0,
                         trace: None,
                     };
-                    return Ok(response.traced(trace, &clock, request.trace).0);
+                    return Ok((response.traced(trace, &clock, true).0, None));
                 }
                 Some(reason) => {
                     reasons.push(reason.clone());
@@ -1319,11 +1342,12 @@ impl Engine {
             };
             let confidence = if sentences.is_empty() { 0.0 } else { 0.95 };
             clock.done("retrieve");
-            return Ok(
+            return Ok((
                 respond(status, sentences, citations, confidence, reasons, notices)
-                    .traced(trace, &clock, request.trace)
+                    .traced(trace, &clock, true)
                     .0,
-            );
+                None,
+            ));
         }
 
         let mut passages_from_version = None;
@@ -1340,16 +1364,19 @@ impl Engine {
                     notices.push(notice);
                     reasons.push("the question names a version the catalog does not hold".into());
                     clock.done("retrieve");
-                    return Ok(respond(
-                        AnswerStatus::NoAnswer,
-                        Vec::new(),
-                        Vec::new(),
-                        0.0,
-                        reasons,
-                        notices,
-                    )
-                    .traced(trace, &clock, request.trace)
-                    .0);
+                    return Ok((
+                        respond(
+                            AnswerStatus::NoAnswer,
+                            Vec::new(),
+                            Vec::new(),
+                            0.0,
+                            reasons,
+                            notices,
+                        )
+                        .traced(trace, &clock, true)
+                        .0,
+                        None,
+                    ));
                 }
             }
         } else if let Some((doc, title)) = &subject
@@ -1375,16 +1402,19 @@ impl Engine {
                     evidence.cite(Source::from(h), h.start, h.end)?;
                 }
                 clock.done("retrieve");
-                return Ok(respond(
-                    AnswerStatus::NoAnswer,
-                    Vec::new(),
-                    evidence.citations,
-                    0.0,
-                    reasons,
-                    notices,
-                )
-                .traced(trace, &clock, request.trace)
-                .0);
+                return Ok((
+                    respond(
+                        AnswerStatus::NoAnswer,
+                        Vec::new(),
+                        evidence.citations,
+                        0.0,
+                        reasons,
+                        notices,
+                    )
+                    .traced(trace, &clock, true)
+                    .0,
+                    None,
+                ));
             }
         }
         let hits = match passages_from_version {
@@ -1659,19 +1689,22 @@ impl Engine {
             }
         }
         clock.done("route");
-        let (mut response, trace) = response.traced(trace, &clock, request.trace);
+        let (mut response, trace) = response.traced(trace, &clock, true);
+        let mut new_review = None;
         if let Some(draft) = review_draft {
-            response.review_id = Some(self.queue_for_review(
+            let (id, new) = self.queue_for_review(
                 question,
                 (&key, &scope, &hidden),
                 &response,
                 &draft,
                 &trace,
                 reopen,
-            )?);
+            )?;
+            response.review_id = Some(id);
+            new_review = new;
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
-        Ok(response)
+        Ok((response, new_review))
     }
 
     /// Puts a draft in front of a reviewer: reopens the approved item whose cited versions changed, or
@@ -1685,7 +1718,7 @@ impl Engine {
         draft: &ReviewDraft,
         trace: &AskTrace,
         reopen: Option<(String, String)>,
-    ) -> Result<String, EngineError> {
+    ) -> Result<(String, Option<PendingReview>), EngineError> {
         let json = |what: &str, v: serde_json::Result<serde_json::Value>| {
             v.map_err(|e| EngineError::Internal(format!("cannot store {what}: {e}")))
         };
@@ -1693,26 +1726,25 @@ impl Engine {
         if let Some((id, reason)) = reopen
             && self.catalog.reopen_review(&id, &reason, &draft_json)?
         {
-            return Ok(id);
+            return Ok((id, None));
         }
         if let Some(item) = self.catalog.review_in_scope(scope, "pending")?
             && item_is_visible(&item, hidden)
         {
-            return Ok(item.review_id);
+            return Ok((item.review_id, None));
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        let trace_json = json("trace", serde_json::to_value(trace))?;
-        self.catalog.insert_review(&NewReview {
-            review_id: &id,
-            question,
-            question_key: key,
-            scope_key: scope,
+        // A new item is inserted with the ask's audit record, in one transaction.
+        let review = PendingReview {
+            review_id: uuid::Uuid::new_v4().to_string(),
+            question: question.to_string(),
+            question_key: key.to_string(),
+            scope_key: scope.to_string(),
             confidence: f64::from(response.confidence),
-            reasons: &serde_json::json!(response.reasons),
-            draft: &draft_json,
-            trace: Some(&trace_json),
-        })?;
-        Ok(id)
+            reasons: serde_json::json!(response.reasons),
+            draft: draft_json,
+            trace: json("trace", serde_json::to_value(trace))?,
+        };
+        Ok((review.review_id.clone(), Some(review)))
     }
 
     fn signals(

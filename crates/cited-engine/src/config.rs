@@ -60,6 +60,17 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The HTTP server (`cited serve`).
     pub server: ServerConfig,
+    /// The audit trail.
+    pub audit: AuditConfig,
+}
+
+/// The audit trail's signing key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Ed25519 key that signs tree heads (`cited audit keygen --out PATH`). It must live outside the data
+    /// directory: whoever can rewrite the log must not also hold the key that vouches for it.
+    pub signing_key: Option<PathBuf>,
 }
 
 /// The HTTP server.
@@ -243,6 +254,7 @@ impl Default for Config {
             answer: AnswerConfig::default(),
             limits: LimitsConfig::default(),
             server: ServerConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -356,6 +368,7 @@ impl Config {
                 }
                 "CITED_SERVER_MAX_BODY_BYTES" => self.server.max_body_bytes = parse_env(&name, v)?,
                 "CITED_SERVER_UI_DIR" => self.server.ui_dir = Some(PathBuf::from(v)),
+                "CITED_AUDIT_SIGNING_KEY" => self.audit.signing_key = Some(PathBuf::from(v)),
                 "CITED_LIMITS_MAX_K" => self.limits.max_k = parse_env(&name, v)?,
                 "CITED_LIMITS_MAX_QUESTION_CHARS" => {
                     self.limits.max_question_chars = parse_env(&name, v)?
@@ -396,6 +409,20 @@ impl Config {
     /// Rejects values that cannot work, with the option's name.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.fusion()?;
+        if let Some(key) = &self.audit.signing_key {
+            let inside = |p: &std::path::Path| {
+                let abs = |p: &std::path::Path| {
+                    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+                };
+                abs(p).starts_with(abs(&self.data_dir))
+            };
+            if inside(key) {
+                return Err(ConfigError::Invalid(format!(
+                    "audit.signing_key {} is inside the data directory: keep it elsewhere",
+                    key.display()
+                )));
+            }
+        }
         if self.models.batch_size == 0 {
             return Err(ConfigError::Invalid(
                 "models.batch_size must be at least 1".into(),

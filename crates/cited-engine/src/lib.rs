@@ -3,6 +3,7 @@
 //! read path (in-force filtering, hybrid retrieval, fusion). No HTTP and no terminal output live here.
 
 mod answer;
+mod audit;
 pub mod config;
 mod documents;
 pub mod fusion;
@@ -25,6 +26,9 @@ use cited_lexical::{LexicalError, LexicalIndex};
 use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
 
 pub use answer::{AskEvent, AskRequest, AskResponse, question_key, render_answer, scope_key};
+pub use audit::Actor;
+pub use cited_audit;
+pub use cited_catalog::AuditQuery;
 pub use cited_catalog::{ReviewEvent, ReviewRecord};
 pub use config::{Config, ConfigError};
 pub use documents::{
@@ -61,6 +65,9 @@ pub enum EngineError {
     /// The chunker could not be built.
     #[error(transparent)]
     Chunk(#[from] ChunkError),
+    /// The audit signing key could not be read or made.
+    #[error(transparent)]
+    AuditKey(cited_audit::AuditError),
     /// The data directory could not be created or locked.
     #[error("data directory {path}: {reason}")]
     DataDir {
@@ -105,6 +112,9 @@ pub enum BadRequestCode {
     BadAnswer,
     /// A token request without a user or with an unknown role.
     BadToken,
+    /// An audit request that cannot be served as asked: no signing key configured, a malformed head, a
+    /// proof out of range, an unknown filter.
+    BadAudit,
 }
 
 impl BadRequestCode {
@@ -119,6 +129,7 @@ impl BadRequestCode {
             Self::BadReview => "bad_review",
             Self::BadAnswer => "bad_answer",
             Self::BadToken => "bad_token",
+            Self::BadAudit => "bad_audit",
         }
     }
 }
@@ -158,6 +169,15 @@ impl EngineError {
             Self::BadRequest { code, .. } => code.as_str(),
             Self::NotFound(_) => "not_found",
             _ => "internal",
+        }
+    }
+}
+
+impl From<cited_audit::AuditError> for EngineError {
+    fn from(e: cited_audit::AuditError) -> Self {
+        match e {
+            cited_audit::AuditError::Key { .. } => Self::AuditKey(e),
+            other => Self::bad_request(BadRequestCode::BadAudit, other.to_string()),
         }
     }
 }

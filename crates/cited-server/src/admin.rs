@@ -63,6 +63,7 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     caller.require(Role::Admin)?;
     let b = crate::routes::body(parsed)?;
+    let actor = caller.actor();
     let created = state
         .blocking(move |engine| {
             let roles = b
@@ -70,7 +71,16 @@ pub async fn create_token(
                 .iter()
                 .map(|r| r.parse())
                 .collect::<Result<Vec<Role>, EngineError>>()?;
-            engine.create_token(&b.user_id, &roles, &b.groups)
+            let created = engine.create_token(&b.user_id, &roles, &b.groups)?;
+            engine.record(
+                &actor,
+                "token.create",
+                None,
+                serde_json::json!({
+                    "token_id": created.0, "for_user": b.user_id, "granted_roles": b.roles, "groups": b.groups,
+                }),
+            )?;
+            Ok(created)
         })
         .await?;
     tracing::info!(token_id = %created.0, by = %caller.0.user_id, "token created");
@@ -99,8 +109,17 @@ pub async fn revoke_token(
         ));
     }
     let revoked = id.clone();
+    let actor = caller.actor();
     state
-        .blocking(move |engine| engine.revoke_token(&id))
+        .blocking(move |engine| {
+            engine.revoke_token(&id)?;
+            engine.record(
+                &actor,
+                "token.revoke",
+                None,
+                serde_json::json!({ "token_id": id }),
+            )
+        })
         .await?;
     tracing::info!(token_id = %revoked, by = %caller.0.user_id, "token revoked");
     Ok(StatusCode::NO_CONTENT)
@@ -308,6 +327,20 @@ pub async fn upload(
     };
     state.jobs.insert(job.clone());
     tracing::info!(job_id = %job_id, by = %caller.0.user_id, "upload accepted");
+    let actor = caller.actor();
+    state
+        .blocking({
+            let (actor, job_id, file) = (actor.clone(), job_id.clone(), job.file.clone());
+            move |engine| {
+                engine.record(
+                    &actor,
+                    "upload",
+                    Some("accepted"),
+                    serde_json::json!({ "job_id": job_id, "file": file }),
+                )
+            }
+        })
+        .await?;
     let (engine, jobs) = (state.engine.clone(), state.jobs.clone());
     tokio::task::spawn_blocking(move || {
         jobs.update(&job_id, |j| j.state = JobState::Running);
@@ -318,6 +351,10 @@ pub async fn upload(
                 j.total = p.total;
             })
         });
+        let detail = serde_json::json!({ "job_id": job_id, "source": "upload" });
+        if let Err(e) = engine.record_ingest(&actor, result.as_ref(), detail) {
+            tracing::error!(job_id = %job_id, error = %e, "the ingest job's audit record failed");
+        }
         jobs.update(&job_id, |j| {
             j.finished_at = Some(Utc::now());
             match result {

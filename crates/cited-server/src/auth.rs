@@ -5,19 +5,33 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use cited_core::Access;
-use cited_engine::{Principal, Role};
+use cited_engine::{Actor, Principal, Role};
 
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request, and the request's id.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Principal);
+pub struct Caller(pub Principal, pub Option<String>);
 
 impl Caller {
     /// What the caller may read: documents without an audience and those naming one of its groups.
     pub fn access(&self) -> Access {
         Access::groups(&self.0.groups)
+    }
+
+    /// The caller as the audit trail names them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.0.user_id.clone(),
+            roles: self
+                .0
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+            request_id: self.1.clone(),
+        }
     }
 
     /// Refuses with 403 unless the caller holds `role`.
@@ -51,6 +65,12 @@ impl FromRequestParts<AppState> for Caller {
                     "auth task failed".into(),
                 ))
             })??;
-        principal.map(Caller).ok_or_else(ApiError::unauthorized)
+        let request_id = parts
+            .extensions
+            .get::<crate::RequestId>()
+            .map(|r| r.0.clone());
+        principal
+            .map(|p| Caller(p, request_id))
+            .ok_or_else(ApiError::unauthorized)
     }
 }

@@ -4,6 +4,7 @@
 //! shutdown. The engine does the work; its blocking calls run off the async runtime.
 
 mod admin;
+mod audit;
 mod auth;
 mod error;
 mod metrics;
@@ -84,6 +85,10 @@ impl AppState {
     }
 }
 
+/// The id of a request (in its extensions), for the audit trail.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// Header carrying the request id on every response.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -98,7 +103,7 @@ async fn request_id(State(state): State<AppState>, mut request: Request, next: N
         .to_string();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
-    request.extensions_mut().insert(id.clone());
+    request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).instrument(span).await;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -167,6 +172,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/jobs/{id}", get(admin::job))
         .route("/v1/tokens", get(admin::tokens).post(admin::create_token))
         .route("/v1/tokens/{id}", delete(admin::revoke_token))
+        .route("/v1/audit", get(audit::records))
+        .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/audit/head", get(audit::head))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

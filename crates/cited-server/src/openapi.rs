@@ -236,6 +236,21 @@ fn schemas(limits: &LimitsConfig) -> Value {
             "type": "object", "required": ["token_id", "token"],
             "properties": { "token_id": string, "token": { "type": "string", "description": "shown once" } }
         },
+        "AuditRecord": {
+            "type": "object", "required": ["seq", "prev_leaf", "record_id", "at", "user_id", "action"],
+            "properties": { "seq": count, "prev_leaf": string, "record_id": string, "at": string,
+                "user_id": string, "action": string, "roles": { "type": "array", "items": string } }
+        },
+        "VerifyReport": {
+            "type": "object", "required": ["size", "root_hash", "heads_checked", "problems"],
+            "properties": { "size": count, "root_hash": string, "heads_checked": count,
+                "problems": { "type": "array", "items": string } }
+        },
+        "SignedHead": {
+            "type": "object", "required": ["log", "size", "root_hash", "timestamp", "public_key", "signature"],
+            "properties": { "log": string, "size": count, "root_hash": string, "timestamp": string,
+                "public_key": string, "signature": string }
+        },
         "IngestJob": {
             "type": "object", "required": ["job_id", "user_id", "file", "state", "done", "total", "created_at"],
             "properties": { "job_id": string, "user_id": string, "file": string,
@@ -336,6 +351,22 @@ pub fn openapi(limits: &LimitsConfig) -> Value {
                 "post": { "summary": "create a token (admin); the secret is in this response only",
                     "requestBody": { "required": true, "content": { "application/json": { "schema": reference("NewToken") } } },
                     "responses": responses("201", reference("CreatedToken"), "created") } },
+            "/v1/audit": { "get": { "summary": "audit records, oldest first (compliance); the read is itself recorded",
+                "parameters": [
+                    query("doc", json!({ "type": "string" }), "records citing this document", false),
+                    query("version", json!({ "type": "string" }), "...in this version", false),
+                    query("user", json!({ "type": "string" }), "by this user", false),
+                    query("action", json!({ "type": "string" }), "ask, search, review.approve, ingest, upload, token.create, ...", false),
+                    query("status", json!({ "type": "string" }), "answered, needs_review, no_answer, ...", false),
+                    query("from", json!({ "type": "string" }), "at or after (YYYY-MM-DD or RFC 3339)", false),
+                    query("to", json!({ "type": "string" }), "before", false),
+                    query("limit", json!({ "type": "integer", "minimum": 0 }), "at most (default 1000, at most 10000)", false)
+                ],
+                "responses": responses("200", json!({ "type": "array", "items": reference("AuditRecord") }), "records") } },
+            "/v1/audit/verify": { "get": { "summary": "recompute the log and check it against every head kept (compliance)",
+                "responses": responses("200", reference("VerifyReport"), "the report") } },
+            "/v1/audit/head": { "get": { "summary": "a freshly signed tree head (compliance); keep it elsewhere",
+                "responses": responses("200", reference("SignedHead"), "the head") } },
             "/v1/tokens/{id}": { "delete": { "summary": "revoke a token (admin)",
                 "parameters": [path("id", "token id")],
                 "responses": responses("204", Value::Null, "revoked") } }

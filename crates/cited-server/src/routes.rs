@@ -72,7 +72,7 @@ fn date(text: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
 }
 
 /// The `filter=key=value` parameters of a query string.
-fn query_filters(pairs: &[(String, String)]) -> Result<Vec<MetadataFilter>, ApiError> {
+pub(crate) fn query_filters(pairs: &[(String, String)]) -> Result<Vec<MetadataFilter>, ApiError> {
     pairs
         .iter()
         .filter(|(k, _)| k == "filter")
@@ -84,7 +84,7 @@ fn query_filters(pairs: &[(String, String)]) -> Result<Vec<MetadataFilter>, ApiE
 }
 
 /// The last value of parameter `name`.
-fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .rev()
@@ -93,7 +93,7 @@ fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
 }
 
 /// The `key=value` pairs of a query string, repeated keys kept.
-fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_str(query.unwrap_or(""))
         .map_err(|e| ApiError::bad_request("bad_query", e.to_string()))
 }
@@ -134,6 +134,7 @@ pub async fn ask(
         k: b.k,
         trace: b.trace,
         access: caller.access(),
+        actor: caller.actor(),
         ..AskRequest::default()
     };
     let permit = state
@@ -194,9 +195,14 @@ pub async fn search(
         as_of: date(one("as_of"))?,
         access: caller.access(),
     };
+    let actor = caller.actor();
     Ok(Json(
         state
-            .blocking(move |engine| engine.search(&request))
+            .blocking(move |engine| {
+                let response = engine.search(&request)?;
+                engine.record_search(&actor, &request, &response)?;
+                Ok(response)
+            })
             .await?,
     ))
 }
@@ -320,6 +326,7 @@ pub async fn decide(
     caller.require(Role::Reviewer)?;
     let b = body(parsed)?;
     let reviewer = caller.0.user_id.clone();
+    let actor = caller.actor();
     let access = caller.access();
     let item = state
         .blocking(move |engine| {
@@ -340,6 +347,13 @@ pub async fn decide(
                     ));
                 }
             }
+            engine.record_review(
+                &actor,
+                &b.decision,
+                &id,
+                b.answer.as_deref(),
+                b.note.as_deref(),
+            )?;
             engine.review(&id, &access)
         })
         .await?;

@@ -111,6 +111,10 @@ fn every_route_for_every_role_and_the_ask_contract() {
     config.models.dir = root.join(&config.models.dir);
     config.models.onnxruntime = root.join(&config.models.onnxruntime);
     config.answer.review_threshold = 0.999; // every drafted answer goes to review: items to work on
+    let keys = tempfile::tempdir().expect("tempdir");
+    let key = keys.path().join("audit.key");
+    cited_engine::cited_audit::generate_key(&key).expect("keygen");
+    config.audit.signing_key = Some(key);
     let engine = Arc::new(Engine::open(config).expect("engine"));
     engine
         .ingest_paths(&[root.join("corpus")], &mut |_| {})
@@ -150,6 +154,7 @@ fn every_route_for_every_role_and_the_ask_contract() {
     let readers = ["clinician", "staff", "reviewer", "compliance", "admin"];
     let reviewers = ["reviewer", "admin"];
     let admins = ["admin"];
+    let auditors = ["compliance", "admin"];
     type Route<'a> = (&'a str, String, Option<Value>, &'a [&'a str], StatusCode);
     let routes: Vec<Route<'_>> = vec![
         ("GET", "/healthz".into(), None, &[], StatusCode::OK),
@@ -181,6 +186,27 @@ fn every_route_for_every_role_and_the_ask_contract() {
             StatusCode::OK,
         ),
         ("GET", "/v1/tokens".into(), None, &admins, StatusCode::OK),
+        (
+            "GET",
+            "/v1/audit?limit=5".into(),
+            None,
+            &auditors,
+            StatusCode::OK,
+        ),
+        (
+            "GET",
+            "/v1/audit/verify".into(),
+            None,
+            &auditors,
+            StatusCode::OK,
+        ),
+        (
+            "GET",
+            "/v1/audit/head".into(),
+            None,
+            &auditors,
+            StatusCode::OK,
+        ),
         (
             "POST",
             "/v1/tokens".into(),
@@ -314,6 +340,48 @@ fn every_route_for_every_role_and_the_ask_contract() {
             }
         }
     }
+
+    // Everything above is in the audit trail under the token's user, and the trail verifies.
+    let compliance = tokens[4].1.clone().expect("compliance token");
+    let trail: Value = http
+        .get(format!("{base}/v1/audit?limit=10000"))
+        .bearer_auth(&compliance)
+        .send()
+        .expect("audit")
+        .json()
+        .expect("json");
+    let actions: Vec<(&str, &str)> = trail
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap_or(""),
+                r["user_id"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for expected in [
+        ("ask", "user-clinician"),
+        ("search", "user-staff"),
+        ("token.create", "user-admin"),
+        ("token.revoke", "user-admin"),
+        ("upload", "user-admin"),
+        ("audit.export", "user-compliance"),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} not in {actions:?}"
+        );
+    }
+    let verified: Value = http
+        .get(format!("{base}/v1/audit/verify"))
+        .bearer_auth(&compliance)
+        .send()
+        .expect("verify")
+        .json()
+        .expect("json");
+    assert_eq!(verified["problems"], json!([]), "{verified}");
 
     // The ask contract over HTTP, and errors with the engine's codes.
     let clinician = tokens[1].1.clone().expect("clinician token");

@@ -181,6 +181,12 @@ function isReviewer() {
   return roles.includes('reviewer') || roles.includes('admin');
 }
 
+/** Compliance (and admin) may read the audit trail. */
+function isCompliance() {
+  const roles = (state.me && state.me.roles) || [];
+  return roles.includes('compliance') || roles.includes('admin');
+}
+
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.me = null;
@@ -205,6 +211,7 @@ function renderHeader() {
     ['#/documents', 'Documents'],
   ];
   if (isReviewer()) links.push(['#/reviews', 'Reviews']);
+  if (isCompliance()) links.push(['#/audit', 'Audit']);
   const current = location.hash.split('?')[0].split('/')[1] || '';
   for (const [href, label] of links) {
     const active = href.split('/')[1] === current || (current === 'compare' && href === '#/documents');
@@ -241,6 +248,7 @@ const VIEWS = [
   [['compare', '*'], viewCompare],
   [['reviews'], viewReviews],
   [['reviews', '*'], viewReview],
+  [['audit'], viewAudit],
 ];
 
 function matchView(parts) {
@@ -688,6 +696,7 @@ async function openCitation(panel, citation) {
     return;
   }
   if (seq !== state.panelSeq) return;
+  citation = withUtf16Span(version.text || '', citation);
   const heading = h('h2', { id: 'cite-heading', tabindex: '-1' }, `Source [${citation.n}]`);
   fill(panel,
     h('div', { class: 'panel-head' }, heading,
@@ -724,6 +733,18 @@ function versionFacts(v, section) {
 function hashWarning(version, citation) {
   if (!citation.content_hash || !version.content_hash || citation.content_hash === version.content_hash) return null;
   return h('p', { class: 'warning' }, 'This version\'s text has changed since the answer cited it.');
+}
+
+/** A citation with UTF-8 byte offsets only (the audit trail keeps bytes) gets the UTF-16 offsets JS
+ * strings index: the text's bytes up to an offset, decoded, are that many UTF-16 units long. */
+function withUtf16Span(text, c) {
+  if (Number.isInteger(c.utf16_start) && Number.isInteger(c.utf16_end)) return c;
+  if (!Number.isInteger(c.start) || !Number.isInteger(c.end)) return c;
+  const bytes = new TextEncoder().encode(text);
+  if (c.start < 0 || c.end <= c.start || c.end > bytes.length) return c;
+  const decoder = new TextDecoder();
+  const units = (n) => decoder.decode(bytes.subarray(0, n)).length;
+  return { ...c, utf16_start: units(c.start), utf16_end: units(c.end) };
 }
 
 /** The cited span as [start, end) in UTF-16 units (what JS strings index), or null if unusable.
@@ -1191,6 +1212,434 @@ function history(events) {
     h('ol', null, events.map((e) => h('li', null,
       h('strong', null, e.kind), ` by ${e.actor}, ${formatTime(e.at)}`,
       e.note ? h('span', null, ' — ', h('q', null, e.note)) : null))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit trail (compliance and admin)
+
+const AUDIT_ACTIONS = ['ask', 'search', 'review.approve', 'review.edit', 'review.reject', 'ingest', 'upload',
+  'token.create', 'token.revoke', 'audit.export'];
+const AUDIT_STATUSES = ['answered', 'needs_review', 'no_answer', 'accepted', 'done', 'failed'];
+/** The filters, as the hash's and the API's query parameters. */
+const AUDIT_FILTERS = ['doc', 'version', 'user', 'action', 'status', 'from', 'to'];
+/** Most records one search shows (the API's default). */
+const AUDIT_LIMIT = 1000;
+/** Documents named in a row of the table before "and N more". */
+const AUDIT_DOCS_SHOWN = 4;
+
+const AUDIT_LABELS = {
+  seq: 'Position (seq)',
+  record_id: 'Record id',
+  at: 'Time (UTC)',
+  user_id: 'User',
+  roles: 'User\u2019s roles',
+  request_id: 'Request id',
+  action: 'Action',
+  status: 'Status',
+  question_sha256: 'Question fingerprint (SHA-256)',
+  question_chars: 'Question length (characters)',
+  query_sha256: 'Query fingerprint (SHA-256)',
+  mode: 'Search mode',
+  k: 'Results asked for (k)',
+  filters: 'Filters',
+  as_of: 'As of',
+  answer: 'Answer given',
+  confidence: 'Confidence',
+  citations: 'Citations',
+  review_id: 'Review item',
+  reviewed_by: 'Reviewed by',
+  answerer: 'Answerer',
+  model: 'Model',
+  prompt_template_hash: 'Prompt template hash',
+  passages: 'Passages given to the answerer',
+  verdicts: 'Verdicts on the drafted sentences',
+  retrieved: 'Retrieved candidates',
+  hits: 'Hits',
+  note_sha256: 'Note fingerprint (SHA-256)',
+  token_id: 'Token id',
+  for_user: 'Token for user',
+  groups: 'Groups',
+  job_id: 'Job id',
+  file: 'File',
+  paths: 'Paths',
+  source: 'Source',
+  report: 'Report',
+  error: 'Error',
+  filter: 'Filter used',
+  records: 'Records read',
+  prev_leaf: 'Previous record\u2019s leaf hash (chain)',
+};
+const AUDIT_ORDER = Object.keys(AUDIT_LABELS);
+
+const PRIVACY_NOTE = 'The question text is not kept (patient privacy); its fingerprint is: ' +
+  'a SHA-256 hash and the length, which match the question only if you already have its exact text.';
+
+/** The filters in the hash → the API's query string (`to` is a whole day: the API's is exclusive). */
+function auditQueryString(values) {
+  const params = new URLSearchParams();
+  for (const key of AUDIT_FILTERS) {
+    const value = (values[key] || '').trim();
+    if (!value) continue;
+    params.set(key, key === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? nextDay(value) : value);
+  }
+  params.set('limit', String(AUDIT_LIMIT));
+  return params.toString();
+}
+
+function nextDay(date) {
+  const day = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(day.getTime())) return date;
+  day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+/** `2026-11-30T08:36:17.123456Z` → `2026-11-30 08:36:17 UTC`: exact, and in the zone the filters use. */
+function utcTime(text) {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:Z|\+00:00)$/.exec(text || '');
+  return m ? `${m[1]} ${m[2]} UTC` : (text || '—');
+}
+
+function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function notAllowed(scr, title) {
+  const shown = scr.show(
+    h('h1', null, title),
+    h('p', { class: 'not-allowed' }, 'You are not allowed to see the audit trail: it needs the compliance or ' +
+      'admin role. Ask your administrator if you need it.'),
+  );
+  if (shown) focusHeading();
+}
+
+function viewAudit(query) {
+  const scr = screen('Audit trail');
+  if (!isCompliance()) {
+    notAllowed(scr, 'Audit trail');
+    return;
+  }
+  const values = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, query.get(k) || '']));
+  const searched = query.get('search') === '1';
+  const results = h('section', { class: 'audit-results', 'aria-labelledby': 'records-heading' });
+  const shown = scr.show(
+    h('h1', null, 'Audit trail'),
+    h('p', { class: 'lead' }, 'Every ask, search, review decision, ingest, upload, token change and audit ' +
+      'export, in log order. Each record is chained to the one before it and the log is a Merkle tree, so ' +
+      'an edit, deletion or reordering shows. Reading the trail is itself recorded.'),
+    h('p', { class: 'privacy-note' }, PRIVACY_NOTE),
+    integrityCard(),
+    auditForm(values),
+    results,
+  );
+  if (!shown) return;
+  focusHeading();
+  if (searched) loadAuditRecords(values, results);
+  else {
+    fill(results, h('h2', { id: 'records-heading' }, 'Records'),
+      h('p', { class: 'muted' }, 'Choose filters (or none) and press Search.'));
+  }
+}
+
+function auditForm(values) {
+  const input = (key, label, type = 'text') => h('div', { class: 'field' },
+    h('label', { for: `audit-${key}` }, label),
+    h('input', { id: `audit-${key}`, name: key, type, value: values[key], autocomplete: 'off',
+      spellcheck: type === 'text' ? 'false' : null, 'aria-describedby': type === 'date' ? 'audit-help' : null }));
+  const select = (key, label, options) => h('div', { class: 'field' },
+    h('label', { for: `audit-${key}` }, label),
+    h('select', { id: `audit-${key}`, name: key },
+      h('option', { value: '' }, 'Any'),
+      options.map((o) => h('option', { value: o, selected: values[key] === o }, o))));
+  const form = h('form', { class: 'card audit-form', 'aria-labelledby': 'audit-form-heading' },
+    h('h2', { id: 'audit-form-heading' }, 'Find records'),
+    h('div', { class: 'audit-fields' },
+      input('doc', 'Document id'),
+      input('version', 'Version'),
+      input('user', 'User'),
+      select('action', 'Action', AUDIT_ACTIONS),
+      select('status', 'Status', AUDIT_STATUSES),
+      input('from', 'From date', 'date'),
+      input('to', 'To date', 'date')),
+    h('p', { class: 'help', id: 'audit-help' }, 'Dates are UTC days; "To date" includes the whole day. ' +
+      'A document filter finds the records that cite it (or, for a search, found it); a version needs a ' +
+      'document.'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Search')));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (form.elements.version.value.trim() && !form.elements.doc.value.trim()) {
+      showAlert('A version filter needs a document id.');
+      form.elements.doc.focus();
+      return;
+    }
+    const params = new URLSearchParams();
+    for (const key of AUDIT_FILTERS) {
+      const value = form.elements[key].value.trim();
+      if (value) params.set(key, value);
+    }
+    params.set('search', '1');
+    const hash = `#/audit?${params}`;
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  });
+  return form;
+}
+
+async function loadAuditRecords(values, results) {
+  const seq = state.routeSeq;
+  fill(results, h('h2', { id: 'records-heading' }, 'Records'),
+    h('p', { class: 'progress', role: 'status' }, 'Reading the audit trail…'));
+  let records;
+  try {
+    records = await api(`/v1/audit?${auditQueryString(values)}`);
+  } catch (error) {
+    if (seq !== state.routeSeq || (error instanceof ApiError && error.status === 401)) return;
+    if (error instanceof ApiError && error.status === 403) {
+      fill(results, h('h2', { id: 'records-heading' }, 'Records'),
+        h('p', { class: 'not-allowed' }, 'You are not allowed to see the audit trail.'));
+      return;
+    }
+    fill(results, h('h2', { id: 'records-heading' }, 'Records'),
+      h('div', { class: 'field-error', role: 'alert' }, h('p', null, errorText(error))));
+    return;
+  }
+  if (seq !== state.routeSeq) return;
+  const detail = h('section', { class: 'audit-record', 'aria-labelledby': 'record-heading', hidden: true });
+  const open = (record, button) => {
+    for (const row of results.querySelectorAll('tbody tr')) row.removeAttribute('aria-current');
+    button.closest('tr').setAttribute('aria-current', 'true');
+    renderAuditRecord(detail, record);
+  };
+  const heading = h('h2', { id: 'records-heading', tabindex: '-1' }, 'Records');
+  fill(results,
+    heading,
+    h('p', { role: 'status', class: 'record-count' },
+      records.length ? `${plural(records.length, 'record')} found, oldest first.` : 'No record matches these filters.',
+      records.length >= AUDIT_LIMIT ? ` Only the first ${AUDIT_LIMIT} are shown: narrow the filters or the ` +
+        'dates to see later ones.' : ''),
+    records.length ? auditTable(records, open) : null,
+    detail);
+  heading.focus({ preventScroll: true });
+}
+
+/** Documents (and versions) a record cites, or a search found. */
+function auditDocs(record) {
+  const list = Array.isArray(record.citations) && record.citations.length ? record.citations
+    : (Array.isArray(record.hits) ? record.hits : []);
+  const seen = [];
+  for (const c of list) {
+    if (!c || !c.doc_id) continue;
+    const label = c.version ? `${c.doc_id} v${c.version}` : c.doc_id;
+    if (!seen.includes(label)) seen.push(label);
+  }
+  return seen;
+}
+
+function auditTable(records, open) {
+  const rows = records.map((r) => {
+    const docs = auditDocs(r);
+    const more = docs.length - AUDIT_DOCS_SHOWN;
+    const button = h('button', { type: 'button', class: 'button-quiet seq-button' },
+      h('span', { class: 'visually-hidden' }, 'Open record '), `#${r.seq}`);
+    button.addEventListener('click', () => open(r, button));
+    return h('tr', { 'data-seq': r.seq, 'data-action': r.action },
+      h('td', { 'data-label': 'Seq' }, button),
+      h('td', { 'data-label': 'Time (UTC)' }, h('time', { datetime: r.at }, utcTime(r.at))),
+      h('td', { 'data-label': 'User' }, r.user_id || '—'),
+      h('td', { 'data-label': 'Action' }, r.action || '—'),
+      h('td', { 'data-label': 'Status' }, r.status ? statusBadge(r.status) : '—'),
+      h('td', { 'data-label': 'Documents' }, docs.length
+        ? [docs.slice(0, AUDIT_DOCS_SHOWN).join(', '), more > 0 ? ` and ${more} more` : '']
+        : '—'));
+  });
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'table compact audit-table' },
+    h('caption', { class: 'visually-hidden' }, 'Audit records, oldest first; open one with its Seq button'),
+    h('thead', null, h('tr', null, ['Seq', 'Time (UTC)', 'User', 'Action', 'Status', 'Documents cited']
+      .map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', null, rows)));
+}
+
+/** The record beside the panel its citation chips open (the panel takes a column only while open). */
+function renderAuditRecord(detail, record) {
+  const panel = citationPanel();
+  const heading = h('h2', { id: 'record-heading', tabindex: '-1' },
+    `Record #${record.seq}: ${record.action || 'unknown action'}`);
+  const keys = Object.keys(record);
+  const ordered = [...AUDIT_ORDER.filter((k) => keys.includes(k)),
+    ...keys.filter((k) => !AUDIT_ORDER.includes(k)).sort()];
+  const fingerprinted = 'question_sha256' in record || 'query_sha256' in record;
+  detail.hidden = false;
+  fill(detail, heading, h('div', { class: 'ask-layout audit-layout' }, h('div', { class: 'record-body' },
+    fingerprinted ? h('p', { class: 'privacy-note' }, 'query_sha256' in record
+      ? 'The search text is not kept (patient privacy); its fingerprint is.'
+      : 'The question text is not kept (patient privacy); its fingerprint is.') : null,
+    h('dl', { class: 'facts record-facts' }, ordered.map((key) => [
+      h('dt', null, AUDIT_LABELS[key] || key, ' ', h('code', { class: 'field-key' }, key)),
+      h('dd', { 'data-key': key }, auditValue(key, record[key], panel)),
+    ])),
+    h('details', { class: 'raw' },
+      h('summary', null, 'The record as JSON'),
+      h('pre', { class: 'raw-json', tabindex: '0' }, JSON.stringify(record, null, 2)))),
+  panel));
+  heading.focus({ preventScroll: true });
+  heading.scrollIntoView({ block: 'start' });
+}
+
+const HEX_RE = /^[0-9a-f]{16,}$/i;
+
+function hex(text) {
+  return h('code', { class: 'hex' }, text);
+}
+
+function none() {
+  return h('span', { class: 'muted' }, 'none');
+}
+
+function score(x) {
+  return typeof x === 'number' ? x.toFixed(3) : '—';
+}
+
+/** One field of a record, readable: citations as chips, lists as lists, hashes in monospace. */
+function auditValue(key, value, panel) {
+  if (key === 'prev_leaf' && value === '') return h('span', { class: 'muted' }, 'none (the first record)');
+  if (value === null || value === undefined || value === '') return none();
+  if (key === 'status') return statusBadge(value);
+  if (key === 'at') return h('time', { datetime: value }, utcTime(value), ' ', h('span', { class: 'muted' }, `(${value})`));
+  if (key === 'confidence' && typeof value === 'number') return value.toFixed(3);
+  if (key === 'review_id' && typeof value === 'string') {
+    return isReviewer() ? h('a', { href: `#/reviews/${enc(value)}` }, value) : hex(value);
+  }
+  if (key === 'answer' && typeof value === 'string') return h('blockquote', { class: 'quote answer-text' }, value);
+  if (key === 'citations' && Array.isArray(value)) return auditCitations(value, panel);
+  if (key === 'retrieved' && Array.isArray(value)) return retrievedTable(value);
+  if (key === 'verdicts' && Array.isArray(value)) {
+    if (!value.length) return none();
+    return h('ol', { class: 'plain-list' }, value.map((v) => h('li', null,
+      statusBadge(v.verdict), v.reason ? ` ${v.reason}` : '')));
+  }
+  if (key === 'passages' && Array.isArray(value)) {
+    if (!value.length) return none();
+    return h('ul', { class: 'plain-list' }, value.map((p) => h('li', null, `[${p.n}] `, hex(String(p.chunk_id)))));
+  }
+  if (key === 'hits' && Array.isArray(value)) {
+    if (!value.length) return none();
+    return h('ul', { class: 'plain-list' }, value.map((x) => h('li', null,
+      `${x.doc_id} v${x.version}, score ${score(x.score)}, chunk `, hex(String(x.chunk_id)))));
+  }
+  if (key === 'filters' && Array.isArray(value)) {
+    if (!value.length) return none();
+    if (value.every((f) => f && typeof f === 'object' && 'key' in f)) {
+      return h('ul', { class: 'plain-list' }, value.map((f) => h('li', null, `${f.key} = ${f.value}`)));
+    }
+  }
+  if (typeof value === 'string') return HEX_RE.test(value) ? hex(value) : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    if (!value.length) return none();
+    if (value.every((v) => typeof v !== 'object' || v === null)) return value.join(', ');
+  }
+  return h('code', { class: 'json' }, JSON.stringify(value));
+}
+
+function auditCitations(citations, panel) {
+  if (!citations.length) return none();
+  const open = (c) => openCitation(panel, c);
+  return h('ul', { class: 'evidence-list audit-citations' }, citations.map((c) => {
+    const button = h('button', { type: 'button', class: 'chip' },
+      `[${c.n}] ${c.doc_id} v${c.version}`,
+      h('span', { class: 'chip-detail' }, ` · bytes ${c.start}–${c.end}`));
+    button.addEventListener('click', () => open(c));
+    return h('li', null, button,
+      c.content_hash ? h('span', { class: 'muted content-hash' }, ' content ', hex(c.content_hash)) : null);
+  }));
+}
+
+function retrievedTable(list) {
+  if (!list.length) return none();
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'table compact retrieved-table' },
+    h('caption', { class: 'visually-hidden' }, 'Retrieved candidates with their scores'),
+    h('thead', null, h('tr', null, ['Document', 'Version', 'Fused', 'BM25', 'Dense', 'Chunk']
+      .map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', null, list.map((c) => h('tr', null,
+      h('td', { 'data-label': 'Document' }, c.doc_id),
+      h('td', { 'data-label': 'Version' }, c.version),
+      h('td', { 'data-label': 'Fused' }, score(c.fused)),
+      h('td', { 'data-label': 'BM25' }, score(c.bm25)),
+      h('td', { 'data-label': 'Dense' }, score(c.dense)),
+      h('td', { 'data-label': 'Chunk' }, hex(String(c.chunk_id))))))));
+}
+
+// Integrity: verification of the whole log and a freshly signed head.
+
+function integrityCard() {
+  const verifyOut = h('div', { class: 'integrity-out', id: 'verify-out', 'aria-live': 'polite' });
+  const headOut = h('div', { class: 'integrity-out', id: 'head-out', 'aria-live': 'polite' });
+  const verify = h('button', { type: 'button', id: 'audit-verify' }, 'Verify the log');
+  const head = h('button', { type: 'button', id: 'audit-head' }, 'Current signed head');
+  verify.addEventListener('click', () => runVerify(verify, verifyOut));
+  head.addEventListener('click', () => runHead(head, headOut));
+  return h('section', { class: 'card integrity', 'aria-labelledby': 'integrity-heading' },
+    h('h2', { id: 'integrity-heading' }, 'Integrity'),
+    h('p', { class: 'help' }, 'Verifying recomputes every record\u2019s hash, the chain and the tree, and checks ' +
+      'every signed head kept beside the log.'),
+    h('div', { class: 'integrity-actions' }, verify, head),
+    verifyOut,
+    headOut);
+}
+
+async function runVerify(button, out) {
+  button.disabled = true;
+  fill(out, h('p', { class: 'progress' }, 'Recomputing the whole log…'));
+  try {
+    const report = await api('/v1/audit/verify');
+    const problems = Array.isArray(report.problems) ? report.problems : [];
+    if (!problems.length) {
+      fill(out, h('p', { class: 'success verify-ok' },
+        h('strong', null, 'Intact: '),
+        `${plural(report.size, 'record')}, root `, hex(report.root_hash),
+        `, ${plural(report.heads_checked, 'head')} checked.`));
+    } else {
+      fill(out, h('div', { class: 'verify-problems', role: 'alert' },
+        h('p', { class: 'verify-title' },
+          `Not intact: ${plural(problems.length, 'problem')} in a log of ${plural(report.size, 'record')} ` +
+          `(${plural(report.heads_checked, 'head')} checked).`),
+        h('ul', null, problems.map((p) => h('li', null, p))),
+        h('p', null, 'Root of the log as it is now: ', hex(report.root_hash))));
+    }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return;
+    fill(out, h('div', { class: 'field-error', role: 'alert' },
+      h('p', null, 'The log could not be verified: ', errorText(error))));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function runHead(button, out) {
+  button.disabled = true;
+  fill(out, h('p', { class: 'progress' }, 'Signing the current head…'));
+  try {
+    const head = await api('/v1/audit/head');
+    fill(out, h('div', { class: 'signed-head' },
+      h('h3', null, 'Current signed head'),
+      h('dl', { class: 'facts head-facts' },
+        h('dt', null, 'Log'), h('dd', null, head.log),
+        h('dt', null, 'Size'), h('dd', { class: 'head-size' }, plural(head.size, 'record')),
+        h('dt', null, 'Root hash'), h('dd', { class: 'head-root' }, hex(head.root_hash)),
+        h('dt', null, 'Timestamp'), h('dd', null, h('time', { datetime: head.timestamp }, head.timestamp)),
+        h('dt', null, 'Public key'), h('dd', null, hex(head.public_key)),
+        h('dt', null, 'Signature'), h('dd', null, hex(head.signature))),
+      h('p', { class: 'note' }, 'Store this head elsewhere; ',
+        h('code', null, 'cited audit verify --against HEAD'), ' proves the log still extends it.'),
+      h('details', { class: 'raw' },
+        h('summary', null, 'The head as JSON (save it as the HEAD file)'),
+        h('pre', { class: 'raw-json', tabindex: '0' }, JSON.stringify(head, null, 2)))));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return;
+    fill(out, h('div', { class: 'field-error', role: 'alert' },
+      h('p', null, 'No head could be signed: ', errorText(error))));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

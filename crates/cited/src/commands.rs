@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use cited_core::{Access, AnswerStatus, MetadataFilter, SearchMode, SearchRequest};
-use cited_engine::{AskRequest, Config, Engine, IngestReport};
+use cited_engine::{Actor, AskRequest, Config, Engine, IngestReport};
 use cited_eval as eval;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -323,6 +323,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check { json } => check(&engine, *json),
         Command::Serve(args) => serve(engine, args),
         Command::Token { command } => token(&engine, command),
+        Command::Audit { command } => crate::audit::audit(&engine, command),
         Command::Bench {
             command:
                 BenchCommand::Ask {
@@ -404,7 +405,14 @@ fn print_ingest_summary(report: &IngestReport) -> Result<()> {
 }
 
 fn ingest(engine: &Engine, args: &IngestArgs) -> Result<ExitCode> {
-    let report = with_progress(|tick| engine.ingest_paths(&args.paths, tick))?;
+    let result = with_progress(|tick| engine.ingest_paths(&args.paths, tick));
+    let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    engine.record_ingest(
+        &Actor::operator(),
+        result.as_ref(),
+        json!({ "paths": paths }),
+    )?;
+    let report = result?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -427,6 +435,7 @@ fn search(engine: &Engine, args: &SearchArgs) -> Result<ExitCode> {
         as_of: args.as_of,
     };
     let response = engine.search(&request)?;
+    engine.record_search(&Actor::operator(), &request, &response)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&response)?);
         return Ok(ExitCode::SUCCESS);
@@ -580,6 +589,12 @@ fn token(engine: &Engine, command: &TokenCommand) -> Result<ExitCode> {
                 .map(|r| r.parse())
                 .collect::<Result<Vec<cited_engine::Role>, _>>()?;
             let (id, secret) = engine.create_token(user, &roles, groups)?;
+            engine.record(
+                &Actor::operator(),
+                "token.create",
+                None,
+                json!({ "token_id": id, "for_user": user, "granted_roles": roles, "groups": groups }),
+            )?;
             outln!("token {id} for {user}; the secret is shown once:");
             outln!("{secret}");
         }
@@ -606,6 +621,12 @@ fn token(engine: &Engine, command: &TokenCommand) -> Result<ExitCode> {
         }
         TokenCommand::Revoke { id } => {
             engine.revoke_token(id)?;
+            engine.record(
+                &Actor::operator(),
+                "token.revoke",
+                None,
+                json!({ "token_id": id }),
+            )?;
             outln!("revoked {id}");
         }
     }
@@ -672,6 +693,7 @@ fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
         }
         ReviewCommand::Approve { id, reviewer } => {
             engine.approve_review(id, &reviewer_name(reviewer)?)?;
+            engine.record_review(&Actor::operator(), "approve", id, None, None)?;
             outln!("approved {id}");
         }
         ReviewCommand::Edit {
@@ -683,10 +705,12 @@ fn review(engine: &Engine, command: &ReviewCommand) -> Result<ExitCode> {
             let text = std::fs::read_to_string(answer_file)
                 .with_context(|| format!("reading {}", answer_file.display()))?;
             engine.edit_review(id, &reviewer_name(reviewer)?, &text, note.as_deref())?;
+            engine.record_review(&Actor::operator(), "edit", id, Some(&text), note.as_deref())?;
             outln!("approved {id} with the edited answer");
         }
         ReviewCommand::Reject { id, note, reviewer } => {
             engine.reject_review(id, &reviewer_name(reviewer)?, note)?;
+            engine.record_review(&Actor::operator(), "reject", id, None, Some(note))?;
             outln!("rejected {id}");
         }
     }

@@ -13,6 +13,7 @@ macro_rules! outln {
     }};
 }
 
+mod audit;
 mod commands;
 mod evals;
 
@@ -79,6 +80,12 @@ pub enum Command {
         /// bench subcommand.
         #[command(subcommand)]
         command: commands::BenchCommand,
+    },
+    /// The audit trail: signed heads, verification, proofs, listing, export.
+    Audit {
+        /// audit subcommand.
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Measure retrieval quality.
     Eval {

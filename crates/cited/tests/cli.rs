@@ -431,3 +431,95 @@ fn verification_refuses_adversarial_drafts_sent_through_the_llm_path() {
         assert!(categories[c]["shown"].as_u64() <= Some(1), "{c}: {report}");
     }
 }
+
+#[test]
+fn audit_commands_sign_verify_and_catch_a_rewritten_record() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let keys = tempfile::tempdir().expect("tempdir");
+    let key = keys.path().join("audit.key");
+    let out = run(cited(data.path())
+        .args(["audit", "keygen", "--out"])
+        .arg(&key));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refused = run(cited(data.path())
+        .args(["audit", "keygen", "--out"])
+        .arg(&key));
+    assert!(!refused.status.success(), "a key is never overwritten");
+    let with_key = |args: &[&str]| {
+        let mut cmd = cited(data.path());
+        cmd.env("CITED_AUDIT_SIGNING_KEY", &key).args(args);
+        run(&mut cmd)
+    };
+    // A key inside the data directory is refused.
+    let inside = run(cited(data.path())
+        .env("CITED_AUDIT_SIGNING_KEY", data.path().join("k"))
+        .args(["audit", "list"]));
+    assert!(!inside.status.success());
+    assert!(String::from_utf8_lossy(&inside.stderr).contains("inside the data directory"));
+
+    let corpus = repo_root().join("corpus");
+    let out = with_key(&["ingest", corpus.to_str().expect("path")]);
+    assert!(out.status.success());
+    let out = with_key(&[
+        "ask",
+        "How soon must antibiotics be given in sepsis?",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let out = with_key(&["search", "hand hygiene", "--json"]);
+    assert!(out.status.success());
+
+    let head_file = keys.path().join("head.json");
+    let out = with_key(&["audit", "head"]);
+    assert!(out.status.success());
+    std::fs::write(&head_file, &out.stdout).expect("write head");
+    assert_eq!(json(&out)["size"], 3, "ingest, ask, search");
+    let listed = String::from_utf8_lossy(&with_key(&["audit", "list"]).stdout).to_string();
+    for action in ["ingest", "ask", "search"] {
+        assert!(listed.contains(action), "{listed}");
+    }
+    let exported = with_key(&["audit", "export", "--action", "ask"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&exported.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["status"], "answered");
+    let ok = with_key(&[
+        "audit",
+        "verify",
+        "--against",
+        head_file.to_str().expect("path"),
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).starts_with("ok: 4 records"),
+        "the export was recorded too"
+    );
+
+    // Someone with the database file rewrites the ask's answer.
+    let db = rusqlite::Connection::open(data.path().join("catalog.sqlite")).expect("db");
+    db.execute_batch(
+        "DROP TRIGGER audit_log_append_only_update;
+         UPDATE audit_log SET record_json = replace(record_json, 'answered', 'no_answer') WHERE seq = 1;",
+    )
+    .expect("tamper");
+    drop(db);
+    let caught = with_key(&[
+        "audit",
+        "verify",
+        "--against",
+        head_file.to_str().expect("path"),
+    ]);
+    assert_eq!(caught.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&caught.stdout);
+    assert!(text.contains("TAMPERED: record #1"), "{text}");
+}
