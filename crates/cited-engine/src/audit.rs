@@ -257,6 +257,63 @@ impl Engine {
         Ok(())
     }
 
+    /// Who was told something from `doc_id` version `version`: every ask record citing it and every
+    /// approved review answer citing it, with the version in force today, so compliance sees who relied
+    /// on a version that has since changed.
+    pub fn audit_impact(&self, doc_id: &str, version: &str) -> Result<ImpactReport, EngineError> {
+        let versions = self.document_versions(doc_id, &cited_core::Access::Operator)?;
+        let cited = versions
+            .iter()
+            .find(|v| v.version.version == version)
+            .ok_or_else(|| EngineError::NotFound(format!("{doc_id} has no version {version:?}")))?;
+        let in_force_now = versions
+            .iter()
+            .find(|v| v.status == cited_core::VersionStatus::Active)
+            .map(|v| v.version.version.clone());
+        let mut answers = Vec::new();
+        for r in self.catalog.audit_records(&AuditQuery {
+            doc_id: Some(doc_id.to_string()),
+            version: Some(version.to_string()),
+            action: Some("ask".into()),
+            ..AuditQuery::default()
+        })? {
+            let v: Value = serde_json::from_str(&r.json).map_err(|e| {
+                EngineError::Internal(format!("audit record {} is not JSON: {e}", r.seq))
+            })?;
+            answers.push(ImpactedAnswer {
+                record_id: r.record_id,
+                at: v["at"].as_str().unwrap_or_default().to_string(),
+                user_id: v["user_id"].as_str().unwrap_or_default().to_string(),
+                status: v["status"].as_str().unwrap_or_default().to_string(),
+                review_id: v["review_id"].as_str().map(str::to_string),
+            });
+        }
+        let mut approved_reviews = Vec::new();
+        for item in self.catalog.reviews_in_state("approved")? {
+            let cites = item.answer.as_ref().is_some_and(|a| {
+                a["citations"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c["doc_id"] == doc_id && c["version"] == version)
+                })
+            });
+            if cites {
+                approved_reviews.push(ImpactedReview {
+                    review_id: item.review_id,
+                    reviewer: item.reviewer,
+                    decided_at: item.decided_at,
+                });
+            }
+        }
+        Ok(ImpactReport {
+            doc_id: doc_id.to_string(),
+            version: version.to_string(),
+            status: cited.status,
+            in_force_now,
+            answers,
+            approved_reviews,
+        })
+    }
+
     /// Audit records matching `query`, in log order.
     pub fn audit_records(&self, query: &AuditQuery) -> Result<Vec<StoredRecord>, EngineError> {
         Ok(self.catalog.audit_records(query)?)
@@ -337,4 +394,47 @@ impl Engine {
         let head = self.audit_head()?;
         Ok(cited_audit::prove_consistency(&records, old, head)?)
     }
+}
+
+/// Who relied on a version (`cited audit impact`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImpactReport {
+    /// Document id.
+    pub doc_id: String,
+    /// The version asked about.
+    pub version: String,
+    /// Its status today.
+    pub status: cited_core::VersionStatus,
+    /// The version in force today, if any.
+    pub in_force_now: Option<String>,
+    /// Ask records that cited it, oldest first.
+    pub answers: Vec<ImpactedAnswer>,
+    /// Approved review answers that cite it (reused for later askers while it was in force).
+    pub approved_reviews: Vec<ImpactedReview>,
+}
+
+/// An ask that cited the version.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImpactedAnswer {
+    /// The audit record.
+    pub record_id: String,
+    /// When.
+    pub at: String,
+    /// Who asked.
+    pub user_id: String,
+    /// answered, needs_review or no_answer (the last two cite evidence, not an answer).
+    pub status: String,
+    /// Its review item, if any.
+    pub review_id: Option<String>,
+}
+
+/// An approved review answer that cites the version.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImpactedReview {
+    /// The item.
+    pub review_id: String,
+    /// Who approved it.
+    pub reviewer: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
 }

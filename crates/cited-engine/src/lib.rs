@@ -26,7 +26,7 @@ use cited_lexical::{LexicalError, LexicalIndex};
 use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
 
 pub use answer::{AskEvent, AskRequest, AskResponse, question_key, render_answer, scope_key};
-pub use audit::Actor;
+pub use audit::{Actor, ImpactReport, ImpactedAnswer, ImpactedReview};
 pub use cited_audit;
 pub use cited_catalog::AuditQuery;
 pub use cited_catalog::{ReviewEvent, ReviewRecord};

@@ -190,6 +190,30 @@ fn asks_are_recorded_and_the_log_proves_itself() {
         key_arg,
     ]);
     assert!(ok && text.starts_with("OK"), "{text}");
+
+    // Version 3 of the sepsis protocol takes effect: the impact report lists who was told v2.
+    let src = tempfile::tempdir().expect("tempdir");
+    let v2 = std::fs::read_to_string(repo_root().join("corpus/protocols/sepsis-bundle.v2.md"))
+        .expect("read v2");
+    let v3 = v2.replace("version: \"2\"", "version: \"3\"").replace(
+        "effective_date: \"2025-03-01\"",
+        "effective_date: \"2026-01-01\"",
+    );
+    write(src.path(), "sepsis-bundle.v3.md", &v3);
+    engine
+        .ingest_paths(&[src.path().to_path_buf()], &mut no_progress())
+        .expect("ingest v3");
+    let impact = engine.audit_impact("SBH-PROT-001", "2").expect("impact");
+    assert_eq!(impact.status, cited_core::VersionStatus::Superseded);
+    assert_eq!(impact.in_force_now.as_deref(), Some("3"));
+    assert!(
+        impact
+            .answers
+            .iter()
+            .any(|a| a.record_id == records[0].record_id && a.user_id == "dr.test"),
+        "{impact:?}"
+    );
+    assert!(engine.audit_impact("SBH-PROT-001", "9").is_err());
 }
 
 fn hex_leaf(json: &str) -> String {

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use cited_engine::cited_audit::{SignedHead, VerifyReport};
-use cited_engine::{AuditQuery, Role};
+use cited_engine::{AuditQuery, ImpactReport, Role};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -88,4 +88,31 @@ pub async fn head(
 ) -> Result<Json<SignedHead>, ApiError> {
     caller.require(Role::Compliance)?;
     Ok(Json(state.blocking(|engine| engine.audit_head()).await?))
+}
+
+/// `GET /v1/audit/impact?doc=&version=`: who was told something from that version.
+pub async fn impact(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ImpactReport>, ApiError> {
+    caller.require(Role::Compliance)?;
+    let pairs = query_pairs(query.as_deref())?;
+    let need = |name: &str| {
+        query_param(&pairs, name)
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_audit",
+                    format!("impact needs ?doc=ID&version=V ({name} is missing)"),
+                )
+            })
+    };
+    let (doc, version) = (need("doc")?, need("version")?);
+    Ok(Json(
+        state
+            .blocking(move |engine| engine.audit_impact(&doc, &version))
+            .await?,
+    ))
 }

@@ -175,6 +175,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit", get(audit::records))
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/audit/head", get(audit::head))
+        .route("/v1/audit/impact", get(audit::impact))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

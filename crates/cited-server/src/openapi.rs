@@ -367,6 +367,13 @@ pub fn openapi(limits: &LimitsConfig) -> Value {
                 "responses": responses("200", reference("VerifyReport"), "the report") } },
             "/v1/audit/head": { "get": { "summary": "a freshly signed tree head (compliance); keep it elsewhere",
                 "responses": responses("200", reference("SignedHead"), "the head") } },
+            "/v1/audit/impact": { "get": { "summary": "who was told something from a version: asks and approved review answers citing it (compliance)",
+                "parameters": [
+                    query("doc", json!({ "type": "string", "minLength": 1, "pattern": "\\S" }), "document id", true),
+                    query("version", json!({ "type": "string", "minLength": 1, "pattern": "\\S" }), "version label", true)
+                ],
+                "responses": responses("200", json!({ "type": "object",
+                    "required": ["doc_id", "version", "status", "answers", "approved_reviews"] }), "the report") } },
             "/v1/tokens/{id}": { "delete": { "summary": "revoke a token (admin)",
                 "parameters": [path("id", "token id")],
                 "responses": responses("204", Value::Null, "revoked") } }

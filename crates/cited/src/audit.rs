@@ -46,6 +46,18 @@ pub enum AuditCommand {
         #[arg(long)]
         consistency: Option<PathBuf>,
     },
+    /// Who was told something from a version: every ask that cited it and every approved review answer
+    /// citing it, with the version in force now.
+    Impact {
+        /// Document id.
+        doc_id: String,
+        /// The version.
+        #[arg(long)]
+        version: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Records, oldest first, filtered.
     List(AuditFilter),
     /// Records as JSON Lines (each line the exact text hashed into the log). The export is audited.
@@ -159,6 +171,41 @@ pub fn audit(engine: &Engine, command: &AuditCommand) -> Result<ExitCode> {
                 (None, None) => anyhow::bail!("give a record id, or --consistency OLD_HEAD"),
             };
             outln!("{}", serde_json::to_string_pretty(&proof)?);
+        }
+        AuditCommand::Impact {
+            doc_id,
+            version,
+            json,
+        } => {
+            let report = engine.audit_impact(doc_id, version)?;
+            if *json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                outln!(
+                    "{doc_id} v{version} is {}; in force now: {}",
+                    report.status,
+                    report
+                        .in_force_now
+                        .as_deref()
+                        .map(|v| format!("v{v}"))
+                        .unwrap_or_else(|| "no version".into())
+                );
+                outln!("{} ask(s) cited it:", report.answers.len());
+                for a in &report.answers {
+                    outln!("  {}	{}	{}	{}", a.at, a.user_id, a.status, a.record_id);
+                }
+                outln!(
+                    "{} approved review answer(s) cite it:",
+                    report.approved_reviews.len()
+                );
+                for r in &report.approved_reviews {
+                    outln!(
+                        "  {}	approved by {}",
+                        r.review_id,
+                        r.reviewer.as_deref().unwrap_or("?")
+                    );
+                }
+            }
         }
         AuditCommand::List(filter) => {
             for r in engine.audit_records(&filter.query())? {
