@@ -784,14 +784,17 @@ impl Engine {
     }
 
     /// Committed versions of a document, oldest first.
-    fn committed_versions_of(&self, doc_id: &str) -> Result<Vec<DocumentVersion>, EngineError> {
+    pub(crate) fn committed_versions_of(
+        &self,
+        doc_id: &str,
+    ) -> Result<Vec<DocumentVersion>, EngineError> {
         let mut versions: Vec<DocumentVersion> = self
             .catalog
             .versions_of(doc_id)?
             .into_iter()
             .filter(|v| v.state == VersionState::Committed)
             .collect();
-        versions.sort_by_key(|v| (v.effective_date, v.ingest_seq));
+        versions.sort_by_key(crate::documents::version_order);
         Ok(versions)
     }
 

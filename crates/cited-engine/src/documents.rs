@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use cited_core::{
-    Access, DocumentVersion, MetadataFilter, TextSpan, VersionState, VersionStatus, in_force_on,
-};
+use cited_core::{Access, DocumentVersion, MetadataFilter, TextSpan, VersionStatus, in_force_on};
 use serde::Serialize;
 
 use crate::search::group_by_doc;
@@ -177,7 +175,7 @@ pub struct VersionComparison {
 }
 
 /// Oldest first: by effective date (none = from the start), then by ingest order.
-fn version_order(v: &DocumentVersion) -> (Option<NaiveDate>, i64) {
+pub(crate) fn version_order(v: &DocumentVersion) -> (Option<NaiveDate>, i64) {
     (v.effective_date, v.ingest_seq)
 }
 
@@ -196,16 +194,10 @@ impl Engine {
             // The same answer as for a document that does not exist: its existence is not disclosed.
             return Err(not_found());
         }
-        let mut versions: Vec<DocumentVersion> = self
-            .catalog
-            .versions_of(doc_id)?
-            .into_iter()
-            .filter(|v| v.state == VersionState::Committed)
-            .collect();
+        let versions = self.committed_versions_of(doc_id)?;
         if versions.is_empty() {
             return Err(not_found());
         }
-        versions.sort_by_key(version_order);
         Ok(versions)
     }
 

@@ -193,13 +193,7 @@ fn asks_are_recorded_and_the_log_proves_itself() {
 
     // Version 3 of the sepsis protocol takes effect: the impact report lists who was told v2.
     let src = tempfile::tempdir().expect("tempdir");
-    let v2 = std::fs::read_to_string(repo_root().join("corpus/protocols/sepsis-bundle.v2.md"))
-        .expect("read v2");
-    let v3 = v2.replace("version: \"2\"", "version: \"3\"").replace(
-        "effective_date: \"2025-03-01\"",
-        "effective_date: \"2026-01-01\"",
-    );
-    write(src.path(), "sepsis-bundle.v3.md", &v3);
+    write_sepsis_v3(src.path());
     engine
         .ingest_paths(&[src.path().to_path_buf()], &mut no_progress())
         .expect("ingest v3");

@@ -17,6 +17,18 @@ fn repo_root() -> PathBuf {
         .expect("repo root")
 }
 
+/// The default configuration on `data_dir`, with the repository's model files.
+fn test_config(data_dir: &Path) -> Config {
+    let root = repo_root();
+    let mut config = Config {
+        data_dir: data_dir.to_path_buf(),
+        ..Config::default()
+    };
+    config.models.dir = root.join(&config.models.dir);
+    config.models.onnxruntime = root.join(&config.models.onnxruntime);
+    config
+}
+
 /// A server on an ephemeral port over `engine`; it stops when the test process ends.
 fn start(engine: Arc<Engine>) -> String {
     start_with(cited_server::AppState::new(engine))
@@ -104,12 +116,7 @@ fn upload(http: &Client, base: &str, token: &str, file_name: &str) -> Value {
 fn every_route_for_every_role_and_the_ask_contract() {
     let data = tempfile::tempdir().expect("tempdir");
     let root = repo_root();
-    let mut config = Config {
-        data_dir: data.path().to_path_buf(),
-        ..Config::default()
-    };
-    config.models.dir = root.join(&config.models.dir);
-    config.models.onnxruntime = root.join(&config.models.onnxruntime);
+    let mut config = test_config(data.path());
     config.answer.review_threshold = 0.999; // every drafted answer goes to review: items to work on
     let keys = tempfile::tempdir().expect("tempdir");
     let key = keys.path().join("audit.key");
@@ -501,13 +508,7 @@ fn events(body: &str) -> Vec<(String, Value)> {
 fn audience_streaming_compare_and_upload_over_http() {
     let data = tempfile::tempdir().expect("tempdir");
     let root = repo_root();
-    let mut config = Config {
-        data_dir: data.path().to_path_buf(),
-        ..Config::default()
-    };
-    config.models.dir = root.join(&config.models.dir);
-    config.models.onnxruntime = root.join(&config.models.onnxruntime);
-    let engine = Arc::new(Engine::open(config).expect("engine"));
+    let engine = Arc::new(Engine::open(test_config(data.path())).expect("engine"));
     engine
         .ingest_paths(&[root.join("corpus")], &mut |_| {})
         .expect("ingest");

@@ -67,3 +67,14 @@ pub fn version_text(engine: &Engine, doc_id: &str, version: &str) -> String {
         .expect("version in the catalog");
     engine.version_text(v.version.version_id).expect("text")
 }
+
+/// Writes version 3 of the sample sepsis protocol (v2's text, effective 2026-01-01) into `dir`.
+pub fn write_sepsis_v3(dir: &Path) -> PathBuf {
+    let v2 = std::fs::read_to_string(repo_root().join("corpus/protocols/sepsis-bundle.v2.md"))
+        .expect("read v2");
+    let v3 = v2.replace("version: \"2\"", "version: \"3\"").replace(
+        "effective_date: \"2025-03-01\"",
+        "effective_date: \"2026-01-01\"",
+    );
+    write(dir, "sepsis-bundle.v3.md", &v3)
+}
