@@ -15,8 +15,10 @@ VENV=target/schemathesis-venv
 }
 DATA=$(mktemp -d)
 PORT=${PORT:-18090}
-trap 'if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi; rm -rf "$DATA"' EXIT
-export CITED_DATA_DIR=$DATA CITED_SERVER_ADDR=127.0.0.1:$PORT
+trap 'if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi; rm -rf "$DATA" "$KEYS"' EXIT
+KEYS=$(mktemp -d)
+export CITED_DATA_DIR=$DATA CITED_SERVER_ADDR=127.0.0.1:$PORT CITED_AUDIT_SIGNING_KEY=$KEYS/audit.key
+$BIN audit keygen --out "$KEYS/audit.key" > /dev/null
 $BIN ingest "$SHARED/ncd" > /dev/null
 TOKEN=$($BIN token create --user schemathesis --roles admin | tail -1)
 $BIN serve > "$DATA/serve.log" 2>&1 &
