@@ -66,6 +66,9 @@ pub struct IngestReport {
     pub embedded: usize,
     /// Per-version outcomes.
     pub versions: Vec<VersionOutcome>,
+    /// What was ingested but looks wrong: a new version whose title differs from its document's earlier
+    /// versions may be a different document that reused an id (it becomes that document's newer version).
+    pub warnings: Vec<String>,
     /// Wall time.
     pub took_ms: u64,
 }
@@ -336,6 +339,16 @@ impl Engine {
             .map(|v| v.timeline())
             .collect();
         let is_update = !earlier.is_empty();
+        let same_title = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        if let Some(last) = earlier.iter().max_by_key(|v| v.ingest_seq)
+            && !same_title(&last.title, &doc.title)
+        {
+            report.warnings.push(format!(
+                "{} v{} is titled {:?} but v{} is titled {:?}: if they are different documents, give one \
+                 its own id (it was ingested as a new version of the other)",
+                doc.doc_id, doc.version, doc.title, last.version, last.title
+            ));
+        }
         let new = NewVersion {
             doc_id: &doc.doc_id,
             version: &doc.version,

@@ -61,6 +61,7 @@ fn new_version_supersedes_old_and_as_of_sees_the_old_one() {
         .ingest_paths(&[v2], &mut no_progress())
         .expect("ingest v2");
     assert_eq!((r2.added, r2.updated, r2.superseded), (0, 1, 1), "{r2:?}");
+    assert!(r2.warnings.is_empty(), "same title, no warning: {r2:?}");
 
     for mode in [SearchMode::Hybrid, SearchMode::Bm25, SearchMode::Dense] {
         let today = search(&engine, None, mode);
@@ -244,4 +245,34 @@ fn chunks_point_into_canonical_text_and_filters_apply_in_both_indexes() {
         .expect("text");
     assert!(!text.contains("tracking code"));
     assert!(text.contains("## Method"));
+}
+
+/// Two different documents sharing an id become versions of one document; the ingest report says so, so
+/// that an id typo does not silently replace a protocol.
+#[test]
+fn a_new_version_with_another_title_is_flagged() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let src = tempfile::tempdir().expect("tempdir");
+    let engine = engine(data.path());
+    let v1 = write(src.path(), "v1.md", &protocol("1", "2022-01-01", "3 hours"));
+    engine
+        .ingest_paths(&[v1], &mut no_progress())
+        .expect("ingest v1");
+    let other = write(
+        src.path(),
+        "chemo.md",
+        "---\nid: \"TEST-001\"\ntitle: \"Chemotherapy Extravasation\"\nversion: \"2\"\n---\n\
+         # Chemotherapy Extravasation\n\n## Actions\n\nStop the infusion at once.\n",
+    );
+    let report = engine
+        .ingest_paths(&[other], &mut no_progress())
+        .expect("ingest");
+    assert_eq!(report.updated, 1, "it is still ingested, as asked");
+    assert_eq!(report.warnings.len(), 1, "{report:?}");
+    assert!(
+        report.warnings[0].contains("Chemotherapy Extravasation")
+            && report.warnings[0].contains("Sepsis antibiotics"),
+        "{:?}",
+        report.warnings
+    );
 }

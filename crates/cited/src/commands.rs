@@ -394,6 +394,9 @@ fn print_ingest_summary(report: &IngestReport) -> Result<()> {
     for f in &report.failed {
         outln!("  rejected {}: {}", f.path, f.reason);
     }
+    for w in &report.warnings {
+        outln!("  warning: {w}");
+    }
     for f in report
         .skipped
         .iter()
