@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::{query_pairs, query_param};
+use crate::routes::{query_pairs, query_param, required_param};
 
 /// Most records one request returns.
 const MAX_RECORDS: usize = 10_000;
@@ -98,17 +98,8 @@ pub async fn impact(
 ) -> Result<Json<ImpactReport>, ApiError> {
     caller.require(Role::Compliance)?;
     let pairs = query_pairs(query.as_deref())?;
-    let need = |name: &str| {
-        query_param(&pairs, name)
-            .filter(|v| !v.trim().is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "bad_audit",
-                    format!("impact needs ?doc=ID&version=V ({name} is missing)"),
-                )
-            })
-    };
+    let usage = "impact needs ?doc=ID&version=V";
+    let need = |name: &str| required_param(&pairs, name, "bad_audit", usage);
     let (doc, version) = (need("doc")?, need("version")?);
     Ok(Json(
         state

@@ -92,6 +92,19 @@ pub(crate) fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Opti
         .map(|(_, v)| v.as_str())
 }
 
+/// The last non-blank value of parameter `name`, or a bad request with `code` that shows `usage`.
+pub(crate) fn required_param(
+    pairs: &[(String, String)],
+    name: &str,
+    code: &'static str,
+    usage: &str,
+) -> Result<String, ApiError> {
+    query_param(pairs, name)
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::bad_request(code, format!("{usage} ({name} is missing)")))
+}
+
 /// The `key=value` pairs of a query string, repeated keys kept.
 pub(crate) fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_str(query.unwrap_or(""))
@@ -245,17 +258,8 @@ pub async fn compare(
     RawQuery(query): RawQuery,
 ) -> Result<Json<VersionComparison>, ApiError> {
     let pairs = query_pairs(query.as_deref())?;
-    let version = |name: &str| {
-        query_param(&pairs, name)
-            .filter(|v| !v.trim().is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "bad_query",
-                    format!("compare needs ?from=VERSION&to=VERSION ({name} is missing)"),
-                )
-            })
-    };
+    let usage = "compare needs ?from=VERSION&to=VERSION";
+    let version = |name: &str| required_param(&pairs, name, "bad_query", usage);
     let (from, to) = (version("from")?, version("to")?);
     let access = caller.access();
     Ok(Json(
