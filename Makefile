@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact bench load schemathesis llm-test clean-data
+.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact eval-redact eval-version-traps bench load schemathesis llm-test clean-data
 
 ## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
 ## http://127.0.0.1:8080 until Ctrl-C.
@@ -36,7 +36,7 @@ browser-test:
 	scripts/browser-test.sh
 
 ## Retrieval evals on the shared data; results are written to evals/.
-eval: eval-ncd eval-questions eval-verify eval-scifact
+eval: eval-ncd eval-questions eval-verify eval-scifact eval-redact eval-version-traps
 
 eval-ncd: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/ncd eval retrieval --questions $(SHARED)/evals/ncd-dev.jsonl \
@@ -60,6 +60,24 @@ eval-verify: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl \
 		--json > evals/verify-adversarial.results.json
 	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl
+
+## The PHI redactor: planted identifiers per type on both halves of evals/phi, and every sentence of the
+## NCDs and the sample hospital (documents hold no patient data: each change is a false positive).
+eval-redact: build
+	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/check.jsonl \
+		--corpus $(SHARED)/ncd --corpus corpus --json > evals/phi.results.json
+	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/check.jsonl \
+		--corpus $(SHARED)/ncd --corpus corpus
+
+## Version traps: fixture documents whose later versions changed a number or a criterion or retired
+## the policy; without as_of the current version must be cited, with an earlier one the old version.
+eval-version-traps: models deps build
+	rm -rf $(EVAL_DATA)/version-traps
+	$(CITED) --data-dir $(EVAL_DATA)/version-traps ingest evals/version-traps/docs > /dev/null
+	$(CITED) --data-dir $(EVAL_DATA)/version-traps eval answers \
+		--questions evals/version-traps/questions.jsonl --json > evals/version-traps.answers.json
+	$(CITED) --data-dir $(EVAL_DATA)/version-traps eval answers \
+		--questions evals/version-traps/questions.jsonl
 
 eval-scifact: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/scifact eval retrieval --beir $(SHARED)/scifact --split train \

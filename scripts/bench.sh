@@ -20,10 +20,11 @@ read -r reingest_s reingest_kb < <(rss_and_time $BIN ingest "$SHARED/ncd" --json
 search_json=$($BIN bench search --questions "$SHARED/evals/medquad-questions.tsv" --n 200 --json)
 ask_json=$($BIN bench ask --questions "$SHARED/evals/ncd-dev.jsonl" --rounds 3 --json)
 read -r first_s first_kb < <(rss_and_time $BIN search "home oxygen therapy coverage" --k 5 --json)
+redact_json=$($BIN bench redact --cases evals/phi/check.jsonl --bytes 2048 --runs 2000 --json)
 
-python3 - "$ingest_s" "$ingest_kb" "$chunks" "$reingest_s" "$first_s" "$search_json" "$ask_json" <<'PY' | tee evals/bench.json
+python3 - "$ingest_s" "$ingest_kb" "$chunks" "$reingest_s" "$first_s" "$search_json" "$ask_json" "$redact_json" <<'PY' | tee evals/bench.json
 import json, sys
-ingest_s, ingest_kb, chunks, reingest_s, first_s, search, ask = sys.argv[1:]
+ingest_s, ingest_kb, chunks, reingest_s, first_s, search, ask, redact = sys.argv[1:]
 ingest_s = float(ingest_s); chunks = int(chunks)
 print(json.dumps({
     "ncd_ingest_s": ingest_s,
@@ -34,5 +35,6 @@ print(json.dumps({
     "fresh_process_first_result_s": float(first_s),
     "hybrid_search": json.loads(search),
     "ask_ncd_dev": json.loads(ask),
+    "redact_2kb": json.loads(redact),
 }, indent=2))
 PY

@@ -9,7 +9,6 @@
 //   CITED_SERVER_UI_DIR=crates/cited-server/ui   serve the UI files from disk instead of the binary
 
 import { spawn, execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -38,9 +37,11 @@ const REVIEW_QUESTIONS = [
 const SEPSIS_QUESTION = 'How soon must antibiotics be given in sepsis?';
 const ANTIDOTE_QUESTION = 'What antidote is given for anthracycline extravasation?';
 const XSS_QUESTION = 'How many witnesses does the XSS drill checklist require?';
-// A question naming a patient: the audit trail must keep its fingerprint, never its text.
+// A question naming a patient: the audit trail must keep it with the name replaced by a placeholder,
+// never the name itself.
 const PLANTED_NAME = 'Jane Roe';
 const PLANTED_QUESTION = `pt ${PLANTED_NAME} in bed 4: how soon must antibiotics be given in sepsis?`;
+const PLANTED_REDACTED = 'pt [NAME] in bed 4: how soon must antibiotics be given in sepsis?';
 const SEPSIS_ID = 'SBH-PROT-001';
 // The sample protocol restricted to the oncology group; its id is read from its front matter.
 const RESTRICTED_ID = fs.readFileSync(path.join(ROOT, 'corpus/protocols/chemo-extravasation.md'), 'utf8')
@@ -537,8 +538,8 @@ async function auditScenario(browser, base, tokens) {
   check('compliance has an Audit link', (await page.textContent('#main-nav')).includes('Audit'));
   await page.click('#main-nav a:has-text("Audit")');
   await page.waitForSelector('h1:has-text("Audit trail")');
-  check('the page says the question text is not kept',
-    (await page.textContent('main')).includes('question text is not kept (patient privacy); its fingerprint is'));
+  check('the page says questions are kept with patient identifiers replaced by placeholders',
+    (await page.textContent('main')).includes('patient identifiers replaced by placeholders'));
   for (const id of ['audit-doc', 'audit-version', 'audit-user', 'audit-action', 'audit-status', 'audit-from', 'audit-to']) {
     check(`the filter #${id} has a label`, (await page.$$(`label[for="${id}"]`)).length === 1);
   }
@@ -551,10 +552,11 @@ async function auditScenario(browser, base, tokens) {
   const ask = asks.find((r) => r.status === 'answered') || asks[0];
   await openRecord(page, ask.seq);
   check('the record shows who asked', (await page.textContent('.record-facts dd[data-key="user_id"]')) === 'ui-clinician');
-  check('the record shows the question fingerprint',
-    /^[0-9a-f]{64}$/.test((await page.textContent('.record-facts dd[data-key="question_sha256"]')).trim()));
-  check('the record says the question text is not kept',
-    (await page.textContent('.audit-record .privacy-note')).includes('question text is not kept (patient privacy)'));
+  check('the record shows the question (redacted)',
+    (await page.$$('.record-facts dd[data-key="question"]')).length === 1 &&
+    (await page.textContent('.record-facts dd[data-key="question"]')).trim().length > 0);
+  check('the record says patient identifiers were replaced by placeholders',
+    (await page.textContent('.audit-record .privacy-note')).includes('placeholders'));
   const chips = await page.$$eval('.audit-citations .chip', (els) => els.map((e) => e.textContent));
   const index = chips.findIndex((t) => t.includes(SEPSIS_ID));
   must('the record has a citation chip of the sepsis bundle', index >= 0, JSON.stringify(chips));
@@ -573,29 +575,33 @@ async function auditScenario(browser, base, tokens) {
     `mark ${JSON.stringify(mark.slice(0, 80))}`);
   check('the panel names the version', (await page.textContent('#citation-panel .cite-version')) === version);
   await page.click('.audit-record details.raw summary');
-  check('the raw JSON is shown', (await page.textContent('.audit-record .raw-json')).includes('"question_sha256"'));
+  check('the raw JSON is shown', (await page.textContent('.audit-record .raw-json')).includes('"question"'));
   check(`the audit page never shows "${PLANTED_NAME}"`, !(await pageText(page)).includes(PLANTED_NAME));
   await axeCheck(page, 'audit with a record and a passage open');
   await noHorizontalScroll(page, 'the audit page with a record open');
   await screenshots(page, 'audit-record');
 
-  // The planted question is in the trail as a fingerprint.
-  const fingerprint = crypto.createHash('sha256').update(PLANTED_QUESTION.trim()).digest('hex');
+  // The planted question is in the trail with the patient's name replaced by [NAME].
   const clinicianAsks = await auditSearch(page, { user: 'ui-clinician', action: 'ask' });
   check('the user and action filters narrow the rows',
     clinicianAsks.length > 0 && clinicianAsks.every((r) => r.user === 'ui-clinician' && r.action === 'ask'));
   let planted = false;
   for (const row of clinicianAsks) {
     await openRecord(page, row.seq);
-    const shown = (await page.textContent('.record-facts dd[data-key="question_sha256"]')).trim();
-    if (shown === fingerprint) {
+    if (!(await page.$('.record-facts dd[data-key="question"]'))) continue;
+    const shown = (await page.textContent('.record-facts dd[data-key="question"]')).trim();
+    if (shown === PLANTED_REDACTED) {
       planted = true;
-      check('the planted question\'s length is recorded',
+      check('the planted question\'s record shows [NAME] in place of the name', shown.includes('[NAME]'));
+      check('the planted question\'s record says identifiers were replaced by placeholders',
+        (await page.textContent('.audit-record .privacy-note')).includes('placeholders'));
+      check('the planted question\'s length (as typed) is recorded',
         (await page.textContent('.record-facts dd[data-key="question_chars"]')).trim() === String(PLANTED_QUESTION.length));
       break;
     }
   }
-  check('the question naming a patient is recorded by its fingerprint', planted);
+  check('the question naming a patient is recorded with the name redacted', planted,
+    `no ask record by ui-clinician has the question ${JSON.stringify(PLANTED_REDACTED)}`);
   check(`still no "${PLANTED_NAME}" anywhere on the audit page`, !(await pageText(page)).includes(PLANTED_NAME));
 
   await page.click('#audit-verify');

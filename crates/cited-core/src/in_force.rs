@@ -37,7 +37,9 @@ impl VersionTimeline {
 /// Given all versions of one document, returns the one in force on `date` (if any) and the status of every
 /// version relative to that date, in input order.
 ///
-/// The version in force is the eligible one with the latest effective date (ties: the one ingested last).
+/// The version in force is the one with the latest effective date on or before `date` (ties: the one
+/// ingested last), if it has not ended. When that version has ended, nothing is in force: a retirement
+/// retires the document, and the versions it superseded do not come back.
 /// A version with a later effective date is `Scheduled`; an earlier one that lost is `Superseded`.
 pub fn in_force_on(
     versions: &[VersionTimeline],
@@ -45,8 +47,9 @@ pub fn in_force_on(
 ) -> (Option<VersionId>, Vec<VersionStatus>) {
     let winner = versions
         .iter()
-        .filter(|v| v.eligible_on(date))
-        .max_by_key(|v| v.order_key());
+        .filter(|v| v.effective_date.is_none_or(|d| d <= date))
+        .max_by_key(|v| v.order_key())
+        .filter(|v| v.eligible_on(date));
     let statuses = versions
         .iter()
         .map(|v| {
@@ -125,6 +128,19 @@ mod tests {
         let (w, st) = in_force_on(&terminated, day("2020-01-01"));
         assert_eq!(w, None);
         assert_eq!(st, vec![VersionStatus::Retired]);
+    }
+
+    #[test]
+    fn a_retired_last_version_does_not_bring_back_the_one_it_superseded() {
+        let vs = [
+            v(1, Some("2019-01-01"), None, false, 1),
+            v(2, Some("2022-01-01"), Some("2025-03-31"), true, 2),
+        ];
+        assert_eq!(in_force_on(&vs, day("2020-06-01")).0, Some(1));
+        assert_eq!(in_force_on(&vs, day("2024-06-01")).0, Some(2));
+        let (w, st) = in_force_on(&vs, day("2026-01-01"));
+        assert_eq!(w, None);
+        assert_eq!(st, vec![VersionStatus::Superseded, VersionStatus::Retired]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use cited_core::{
     SearchMode, SearchRequest, TextSpan, VersionFilter, VersionState, VersionStatus, in_force_on,
 };
 use cited_embed::cosine;
+use cited_redact::{PhiKind, Redactor};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, PendingReview};
@@ -182,6 +183,86 @@ pub fn scope_key(question: &str, filters: &[MetadataFilter]) -> String {
     parts.sort();
     parts.dedup();
     format!("{}|{}", question_key(question), parts.join("&"))
+}
+
+/// Replaces, in every string of `value`, each identifier the redactor finds in `question` (and each
+/// word of a name of three letters or more) by its placeholder: reasons ("the documents never mention
+/// guichard") and draft sentences repeat words of the question.
+fn scrub_identifiers(value: serde_json::Value, question: &str) -> serde_json::Value {
+    let found = Redactor::shared().find(question);
+    if found.is_empty() {
+        return value;
+    }
+    let mut needles: Vec<(String, &'static str)> = Vec::new();
+    for span in &found {
+        let text = &question[span.start..span.end];
+        let label = span.kind.label();
+        needles.push((text.to_lowercase(), label));
+        if span.kind == PhiKind::Name {
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                if word.chars().count() >= 3 {
+                    needles.push((word.to_lowercase(), label));
+                }
+            }
+        }
+    }
+    // Longest first, so "jane roe" goes before "jane".
+    needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    scrub_value(value, &needles)
+}
+
+fn scrub_value(value: serde_json::Value, needles: &[(String, &'static str)]) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(scrub_text(&s, needles)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| scrub_value(v, needles)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, scrub_value(v, needles)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Case-insensitive whole-word replacement of each needle.
+fn scrub_text(text: &str, needles: &[(String, &'static str)]) -> String {
+    let mut out = text.to_string();
+    for (needle, label) in needles {
+        let mut result = String::with_capacity(out.len());
+        let lower = out.to_lowercase();
+        // Lower-casing can change byte lengths (rare letters); then this needle is skipped.
+        if lower.len() != out.len() {
+            continue;
+        }
+        let mut at = 0;
+        while let Some(found) = lower[at..].find(needle.as_str()) {
+            let start = at + found;
+            let end = start + needle.len();
+            let bounded = |i: usize, before: bool| {
+                let c = if before {
+                    out[..i].chars().next_back()
+                } else {
+                    out[i..].chars().next()
+                };
+                c.is_none_or(|c| !c.is_alphanumeric())
+            };
+            if bounded(start, true) && bounded(end, false) {
+                result.push_str(&out[at..start]);
+                result.push('[');
+                result.push_str(label);
+                result.push(']');
+            } else {
+                result.push_str(&out[at..end]);
+            }
+            at = end;
+        }
+        result.push_str(&out[at..]);
+        out = result;
+    }
+    out
 }
 
 /// Lower case, single spaces, no trailing punctuation: how repeated questions are recognised.
@@ -1212,8 +1293,15 @@ impl Engine {
                 "The question names a date: answered from the versions in force on {d}."
             ));
         }
-        let key = question_key(question);
-        let scope = scope_key(question, &request.filters);
+        // The review queue keeps the question redacted; its keys come from the same text, so asking
+        // "pt jane roe …" and "pt john doe …" finds one item.
+        let queued_question = if self.config.redaction.review_queue {
+            Redactor::shared().redact(question).text
+        } else {
+            question.to_string()
+        };
+        let key = question_key(&queued_question);
+        let scope = scope_key(&queued_question, &request.filters);
         let (floor, threshold) = request
             .thresholds
             .unwrap_or((a.no_answer_floor, a.review_threshold));
@@ -1456,7 +1544,13 @@ impl Engine {
         let draft = if passages.is_empty() {
             Vec::new()
         } else {
-            match answerer.draft(&query, &passages) {
+            // A remote model sees the question redacted (unless `redaction.llm` is off).
+            let sent = if a.answerer == "llm" && self.config.redaction.llm {
+                Redactor::shared().redact(&query).text
+            } else {
+                query.clone()
+            };
+            match answerer.draft(&sent, &passages) {
                 Ok(draft) => draft,
                 // An unreachable or misbehaving model is not the user's problem: a reviewer answers.
                 Err(AnswerError::Model(reason)) => {
@@ -1696,7 +1790,7 @@ impl Engine {
         let mut new_review = None;
         if let Some(draft) = review_draft {
             let (id, new) = self.queue_for_review(
-                question,
+                (question, &queued_question),
                 (&key, &scope, &hidden),
                 &response,
                 &draft,
@@ -1715,7 +1809,7 @@ impl Engine {
     /// adds no duplicate), or creates an item.
     fn queue_for_review(
         &self,
-        question: &str,
+        (question, queued_question): (&str, &str),
         (key, scope, hidden): (&str, &str, &Hidden),
         response: &AskResponse,
         draft: &ReviewDraft,
@@ -1725,7 +1819,14 @@ impl Engine {
         let json = |what: &str, v: serde_json::Result<serde_json::Value>| {
             v.map_err(|e| EngineError::Internal(format!("cannot store {what}: {e}")))
         };
-        let draft_json = json("review draft", serde_json::to_value(draft))?;
+        let scrub = |value: serde_json::Value| {
+            if self.config.redaction.review_queue {
+                scrub_identifiers(value, question)
+            } else {
+                value
+            }
+        };
+        let draft_json = scrub(json("review draft", serde_json::to_value(draft))?);
         if let Some((id, reason)) = reopen
             && self.catalog.reopen_review(&id, &reason, &draft_json)?
         {
@@ -1739,13 +1840,13 @@ impl Engine {
         // A new item is inserted with the ask's audit record, in one transaction.
         let review = PendingReview {
             review_id: uuid::Uuid::new_v4().to_string(),
-            question: question.to_string(),
+            question: queued_question.to_string(),
             question_key: key.to_string(),
             scope_key: scope.to_string(),
             confidence: f64::from(response.confidence),
-            reasons: serde_json::json!(response.reasons),
+            reasons: scrub(serde_json::json!(response.reasons)),
             draft: draft_json,
-            trace: json("trace", serde_json::to_value(trace))?,
+            trace: scrub(json("trace", serde_json::to_value(trace))?),
         };
         Ok((review.review_id.clone(), Some(review)))
     }

@@ -4,8 +4,9 @@
 //! records are the leaves of a Merkle tree with a hash chain through them (`cited-audit`); signed heads
 //! let compliance prove later that the log was only ever appended to.
 //!
-//! The question's text is not kept: until the PHI redactor exists, a record holds its SHA-256 and length
-//! only, so the trail never stores a patient identifier a clinician typed.
+//! Questions, queries and reviewer notes are stored redacted (`cited-redact`: `[NAME]`, `[MRN]`, …)
+//! unless `redaction.audit` is off, so the trail holds no patient identifier a clinician typed. No hash
+//! of the text as typed is kept either: a hash of a short question is a dictionary attack away from it.
 
 use chrono::{SecondsFormat, Utc};
 use cited_audit::{SignedHead, SigningKey, StoredRecord, VerifyReport};
@@ -66,10 +67,6 @@ pub(crate) struct PendingReview {
     pub trace: Value,
 }
 
-fn sha256_hex(text: &str) -> String {
-    cited_core::content_hash(text)
-}
-
 fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
@@ -120,7 +117,16 @@ impl Engine {
         )?)
     }
 
-    /// The record of an ask: the question's hash (not its text), filters, date, what was retrieved and
+    /// Text for an audit record: redacted unless `redaction.audit` is off.
+    fn for_audit(&self, text: &str) -> String {
+        if self.config.redaction.audit {
+            cited_redact::Redactor::shared().redact(text).text
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The record of an ask: the redacted question, filters, date, what was retrieved and
     /// given to the answerer, each drafted sentence's verdict, the answer, every citation with its
     /// version and content hash, confidence, answerer and model, review id.
     pub(crate) fn record_ask(
@@ -130,13 +136,31 @@ impl Engine {
         trace: &AskTrace,
         review: Option<&PendingReview>,
     ) -> Result<(), EngineError> {
+        let new = review.map(|r| NewReview {
+            review_id: &r.review_id,
+            question: &r.question,
+            question_key: &r.question_key,
+            scope_key: &r.scope_key,
+            confidence: r.confidence,
+            reasons: &r.reasons,
+            draft: &r.draft,
+            trace: Some(&r.trace),
+        });
+        if !self.config.audit.record_asks {
+            // Measuring what the trail costs (`make load`): the review item still goes in.
+            if let Some(new) = &new {
+                self.catalog.insert_review(new)?;
+            }
+            return Ok(());
+        }
         let citations: Vec<(String, String)> = response
             .citations
             .iter()
             .map(|c| (c.doc_id.clone(), c.version.clone()))
             .collect();
         let detail = json!({
-            "question_sha256": sha256_hex(request.question.trim()),
+            "question": self.for_audit(request.question.trim()),
+            "redacted": self.config.redaction.audit,
             "question_chars": request.question.trim().chars().count(),
             "filters": request.filters.iter().map(|f| json!({"key": f.key, "value": f.value})).collect::<Vec<_>>(),
             "as_of": response.as_of,
@@ -158,16 +182,6 @@ impl Engine {
             "passages": trace.passages.iter().map(|p| json!({"n": p.n, "chunk_id": p.chunk_id})).collect::<Vec<_>>(),
             "verdicts": trace.drafted.iter().map(|d| json!({"verdict": d.verdict, "reason": d.reason})).collect::<Vec<_>>(),
         });
-        let new = review.map(|r| NewReview {
-            review_id: &r.review_id,
-            question: &r.question,
-            question_key: &r.question_key,
-            scope_key: &r.scope_key,
-            confidence: r.confidence,
-            reasons: &r.reasons,
-            draft: &r.draft,
-            trace: Some(&r.trace),
-        });
         self.append(
             &request.actor,
             "ask",
@@ -179,7 +193,7 @@ impl Engine {
         Ok(())
     }
 
-    /// The record of a search: the query's hash (never its text), the request and the hits.
+    /// The record of a search: the redacted query, the request and the hits.
     pub fn record_search(
         &self,
         actor: &Actor,
@@ -187,7 +201,8 @@ impl Engine {
         response: &SearchResponse,
     ) -> Result<(), EngineError> {
         let detail = json!({
-            "query_sha256": sha256_hex(request.query.trim()),
+            "query": self.for_audit(request.query.trim()),
+            "redacted": self.config.redaction.audit,
             "mode": request.mode,
             "k": request.k,
             "filters": request.filters,
@@ -222,7 +237,8 @@ impl Engine {
             json!({
                 "review_id": review_id,
                 "answer": answer,
-                "note_sha256": note.map(sha256_hex),
+                "note": note.map(|n| self.for_audit(n)),
+                "redacted": self.config.redaction.audit,
             }),
         )?;
         Ok(())

@@ -62,15 +62,53 @@ pub struct Config {
     pub server: ServerConfig,
     /// The audit trail.
     pub audit: AuditConfig,
+    /// PHI redaction, per place text is written or sent.
+    pub redaction: RedactionConfig,
+}
+
+/// Where patient identifiers are replaced by typed placeholders (`[NAME]`, `[MRN]`, …) before text is
+/// written or sent. Each sink is on by default; turning one off sends that sink the text as typed. The
+/// user's own screen always shows what they typed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedactionConfig {
+    /// The question in audit records.
+    pub audit: bool,
+    /// The question, reasons and unverified draft sentences of review items, and reviewer notes.
+    pub review_queue: bool,
+    /// The question sent to the `llm` answerer's endpoint.
+    pub llm: bool,
+}
+
+impl Default for RedactionConfig {
+    fn default() -> Self {
+        Self {
+            audit: true,
+            review_queue: true,
+            llm: true,
+        }
+    }
 }
 
 /// The audit trail's signing key.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
     /// Ed25519 key that signs tree heads (`cited audit keygen --out PATH`). It must live outside the data
     /// directory: whoever can rewrite the log must not also hold the key that vouches for it.
     pub signing_key: Option<PathBuf>,
+    /// Record every ask. Off only to measure what the trail costs (`make load` runs both); a deployment
+    /// keeps it on, and the server warns at start when it is off.
+    pub record_asks: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            record_asks: true,
+        }
+    }
 }
 
 /// The HTTP server.
@@ -255,6 +293,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             server: ServerConfig::default(),
             audit: AuditConfig::default(),
+            redaction: RedactionConfig::default(),
         }
     }
 }
@@ -369,6 +408,12 @@ impl Config {
                 "CITED_SERVER_MAX_BODY_BYTES" => self.server.max_body_bytes = parse_env(&name, v)?,
                 "CITED_SERVER_UI_DIR" => self.server.ui_dir = Some(PathBuf::from(v)),
                 "CITED_AUDIT_SIGNING_KEY" => self.audit.signing_key = Some(PathBuf::from(v)),
+                "CITED_AUDIT_RECORD_ASKS" => self.audit.record_asks = parse_env(&name, v)?,
+                "CITED_REDACTION_AUDIT" => self.redaction.audit = parse_env(&name, v)?,
+                "CITED_REDACTION_REVIEW_QUEUE" => {
+                    self.redaction.review_queue = parse_env(&name, v)?
+                }
+                "CITED_REDACTION_LLM" => self.redaction.llm = parse_env(&name, v)?,
                 "CITED_LIMITS_MAX_K" => self.limits.max_k = parse_env(&name, v)?,
                 "CITED_LIMITS_MAX_QUESTION_CHARS" => {
                     self.limits.max_question_chars = parse_env(&name, v)?

@@ -76,6 +76,15 @@ impl Engine {
                 "a decision needs the reviewer's name",
             ));
         }
+        // A reviewer note may repeat the patient's name from the question: stored redacted.
+        let redacted_note = note.map(|n| {
+            if self.config.redaction.review_queue {
+                cited_redact::Redactor::shared().redact(n).text
+            } else {
+                n.to_string()
+            }
+        });
+        let note = redacted_note.as_deref();
         let answer = answer
             .map(serde_json::to_value)
             .transpose()

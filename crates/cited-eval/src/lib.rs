@@ -4,6 +4,8 @@
 //! (nDCG@10, recall@5/10, MRR@10), plus, for question sets, whether a chunk holding the evidence quote is
 //! in the top 5.
 
+pub mod redaction;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 

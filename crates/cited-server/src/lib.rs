@@ -193,6 +193,11 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let engine = state.engine.clone();
+    if !engine.config().audit.record_asks {
+        tracing::warn!(
+            "audit.record_asks is off: asks are NOT recorded in the audit trail (for measuring its cost only)"
+        );
+    }
     match tokio::task::spawn_blocking(move || engine.embedder().map(|_| ())).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {

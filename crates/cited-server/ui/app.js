@@ -1229,6 +1229,7 @@ const AUDIT_DOCS_SHOWN = 4;
 
 const AUDIT_LABELS = {
   seq: 'Position (seq)',
+  redacted: 'Identifiers redacted before storing',
   record_id: 'Record id',
   at: 'Time (UTC)',
   user_id: 'User',
@@ -1236,9 +1237,9 @@ const AUDIT_LABELS = {
   request_id: 'Request id',
   action: 'Action',
   status: 'Status',
-  question_sha256: 'Question fingerprint (SHA-256)',
+  question: 'Question (patient identifiers redacted)',
   question_chars: 'Question length (characters)',
-  query_sha256: 'Query fingerprint (SHA-256)',
+  query: 'Search text (patient identifiers redacted)',
   mode: 'Search mode',
   k: 'Results asked for (k)',
   filters: 'Filters',
@@ -1255,7 +1256,7 @@ const AUDIT_LABELS = {
   verdicts: 'Verdicts on the drafted sentences',
   retrieved: 'Retrieved candidates',
   hits: 'Hits',
-  note_sha256: 'Note fingerprint (SHA-256)',
+  note: 'Reviewer note (patient identifiers redacted)',
   token_id: 'Token id',
   for_user: 'Token for user',
   groups: 'Groups',
@@ -1271,8 +1272,11 @@ const AUDIT_LABELS = {
 };
 const AUDIT_ORDER = Object.keys(AUDIT_LABELS);
 
-const PRIVACY_NOTE = 'The question text is not kept (patient privacy); its fingerprint is: ' +
-  'a SHA-256 hash and the length, which match the question only if you already have its exact text.';
+const PRIVACY_NOTE = 'Questions, search text and reviewer notes are kept with patient identifiers replaced by ' +
+  'placeholders such as [NAME], [MRN], [DATE], [PHONE] and [SSN] (patient privacy); the length of the question ' +
+  'as typed is kept too.';
+/** The fields that hold text as typed, stored redacted: shown as plain text, never as a hash. */
+const REDACTED_KEYS = ['question', 'query', 'note'];
 
 /** The filters in the hash → the API's query string (`to` is a whole day: the API's is exclusive). */
 function auditQueryString(values) {
@@ -1466,12 +1470,15 @@ function renderAuditRecord(detail, record) {
   const keys = Object.keys(record);
   const ordered = [...AUDIT_ORDER.filter((k) => keys.includes(k)),
     ...keys.filter((k) => !AUDIT_ORDER.includes(k)).sort()];
-  const fingerprinted = 'question_sha256' in record || 'query_sha256' in record;
+  const redacted = ('question' in record || 'query' in record) && record.redacted !== false;
+  const typed = ('question' in record || 'query' in record) && record.redacted === false;
   detail.hidden = false;
   fill(detail, heading, h('div', { class: 'ask-layout audit-layout' }, h('div', { class: 'record-body' },
-    fingerprinted ? h('p', { class: 'privacy-note' }, 'query_sha256' in record
-      ? 'The search text is not kept (patient privacy); its fingerprint is.'
-      : 'The question text is not kept (patient privacy); its fingerprint is.') : null,
+    redacted ? h('p', { class: 'privacy-note' }, 'question' in record
+      ? 'Patient identifiers in the question were replaced by placeholders such as [NAME] before it was stored.'
+      : 'Patient identifiers in the search text were replaced by placeholders such as [NAME] before it was stored.')
+      : null,
+    typed ? h('p', { class: 'privacy-note' }, 'Stored as typed: redaction of the audit trail was turned off (redaction.audit) when this was recorded.') : null,
     h('dl', { class: 'facts record-facts' }, ordered.map((key) => [
       h('dt', null, AUDIT_LABELS[key] || key, ' ', h('code', { class: 'field-key' }, key)),
       h('dd', { 'data-key': key }, auditValue(key, record[key], panel)),
@@ -1509,6 +1516,7 @@ function auditValue(key, value, panel) {
     return isReviewer() ? h('a', { href: `#/reviews/${enc(value)}` }, value) : hex(value);
   }
   if (key === 'answer' && typeof value === 'string') return h('blockquote', { class: 'quote answer-text' }, value);
+  if (REDACTED_KEYS.includes(key) && typeof value === 'string') return h('span', { class: 'redacted-text' }, value);
   if (key === 'citations' && Array.isArray(value)) return auditCitations(value, panel);
   if (key === 'retrieved' && Array.isArray(value)) return retrievedTable(value);
   if (key === 'verdicts' && Array.isArray(value)) {

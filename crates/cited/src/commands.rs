@@ -212,10 +212,42 @@ pub enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The PHI redactor: recall per identifier type on planted cases (evals/phi/*.jsonl), clean cases
+    /// changed, and the share of real documents' sentences it would change. Needs no data directory.
+    Redact {
+        /// Cases (JSONL: text, spans with code-point offsets and type, keep, expected).
+        #[arg(long)]
+        cases: Vec<PathBuf>,
+        /// Files or folders whose every sentence is redacted (documents hold no patient data, so every
+        /// change is a false positive).
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
+        /// List leaks, spans marked for nothing and changed sentences.
+        #[arg(long)]
+        examples: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// Latency of the PHI redactor on texts of about `--bytes` bytes built from a cases file.
+    Redact {
+        /// Cases (JSONL with a `text` field), e.g. evals/phi/check.jsonl.
+        #[arg(long)]
+        cases: PathBuf,
+        /// Length of each text redacted.
+        #[arg(long, default_value_t = 2048)]
+        bytes: usize,
+        /// Texts to redact.
+        #[arg(long, default_value_t = 2000)]
+        runs: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Latency of N searches in one warm process (p50, p95, mean), after one warm-up query.
     Search {
         /// Query source: a TSV with a `question` column, or JSONL with a `query` field.
@@ -293,6 +325,10 @@ fn open(cli: &Cli) -> Result<Engine> {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // The redactor needs no data directory and no model.
+    if let Some(result) = without_engine(&cli.command) {
+        return result;
+    }
     let engine = open(&cli)?;
     match &cli.command {
         Command::Ingest(args) => ingest(&engine, args),
@@ -345,6 +381,39 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval {
             command: EvalCommand::Retrieval(args),
         } => eval_retrieval(&engine, args),
+        Command::Redact(_)
+        | Command::Eval {
+            command: EvalCommand::Redact { .. },
+        }
+        | Command::Bench {
+            command: BenchCommand::Redact { .. },
+        } => without_engine(&cli.command).unwrap_or(Ok(ExitCode::SUCCESS)),
+    }
+}
+
+/// Commands that need no data directory and no model (the PHI redactor), run without opening one.
+fn without_engine(command: &Command) -> Option<Result<ExitCode>> {
+    match command {
+        Command::Redact(args) => Some(crate::redact::redact(args)),
+        Command::Eval {
+            command:
+                EvalCommand::Redact {
+                    cases,
+                    corpus,
+                    examples,
+                    json,
+                },
+        } => Some(crate::redact::eval(cases, corpus, *examples, *json)),
+        Command::Bench {
+            command:
+                BenchCommand::Redact {
+                    cases,
+                    bytes,
+                    runs,
+                    json,
+                },
+        } => Some(crate::redact::bench(cases, *bytes, *runs, *json)),
+        _ => None,
     }
 }
 

@@ -16,6 +16,7 @@ macro_rules! outln {
 mod audit;
 mod commands;
 mod evals;
+mod redact;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,6 +88,9 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Redact patient identifiers from standard input, one output line per input line (see
+    /// README "PHI redaction"); the same redactor guards the audit trail, review queue and LLM calls.
+    Redact(redact::RedactArgs),
     /// Measure retrieval quality.
     Eval {
         /// eval subcommand.

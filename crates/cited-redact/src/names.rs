@@ -1,0 +1,846 @@
+//! Names and initials. A run of words is a name when the Census lists say so and the words are not
+//! ordinary English ("robert walker"), when a cue introduces it ("pt mark will", "Mrs. Green",
+//! "daughter (Hope)"), or when it has a name's form ("Smith, John", "J.S.", "JS, 67M").
+
+use crate::patterns::{window_after, window_before};
+use crate::words::WordLists;
+use crate::{Candidate, PhiKind};
+
+const PRIORITY: u8 = 50;
+
+/// Words that introduce a person's name; never part of one.
+pub(crate) const CUE_WORDS: &[&str] = STRONG_CUES;
+
+/// Words that introduce a person's name.
+const STRONG_CUES: &[&str] = &[
+    "pt",
+    "patient",
+    "mr",
+    "mrs",
+    "miss",
+    "mx",
+    "name",
+    "named",
+    "beneficiary",
+    "resident",
+    "client",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "sister",
+    "brother",
+    "nephew",
+    "niece",
+    "aunt",
+    "uncle",
+    "grandson",
+    "granddaughter",
+    "grandmother",
+    "grandfather",
+    "grandma",
+    "grandpa",
+    "cousin",
+    "spouse",
+    "partner",
+    "proxy",
+    "guardian",
+    "caregiver",
+    "friend",
+    "neighbor",
+    "neighbour",
+    "fiance",
+    "fiancee",
+    "stepson",
+    "stepdaughter",
+    "boyfriend",
+    "girlfriend",
+    "sibling",
+];
+
+/// Words after which a capitalised first name is probably a person ("for Amy", "can Rose").
+const WEAK_CUES: &[&str] = &[
+    "for", "can", "does", "did", "is", "was", "has", "had", "with", "to", "about", "on", "of",
+    "tell", "ask", "call", "called", "told", "see", "saw", "visit", "visited", "re", "as", "by",
+];
+
+/// Relatives: "son gary", "daughter (Hope)", "husband, Carlos".
+const RELATIONS: &[&str] = &[
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "sister",
+    "brother",
+    "nephew",
+    "niece",
+    "aunt",
+    "uncle",
+    "grandson",
+    "granddaughter",
+    "grandmother",
+    "grandfather",
+    "cousin",
+    "spouse",
+    "partner",
+    "stepson",
+    "stepdaughter",
+    "boyfriend",
+    "girlfriend",
+    "sibling",
+];
+
+/// Titles: whatever follows is a name, in any case ("mrs o'brien").
+const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr"];
+
+/// Words after which one capitalised word may be a person's name.
+const SINGLE_CUES: &[&str] = &[
+    "for", "does", "did", "can", "is", "was", "has", "had", "tell", "ask", "call", "called",
+    "told", "visit", "visited", "re", "about", "with",
+];
+
+/// Words after a capitalised word that make it an eponym, not a person.
+const EPONYM_TAILS: &[&str] = &[
+    "score",
+    "scale",
+    "criteria",
+    "rule",
+    "rules",
+    "classification",
+    "sign",
+    "syndrome",
+    "disease",
+    "test",
+    "maneuver",
+    "manoeuvre",
+    "procedure",
+    "catheter",
+    "line",
+    "tube",
+    "et",
+    "index",
+    "protocol",
+    "policy",
+    "bundle",
+    "health",
+    "plan",
+    "hospital",
+    "county",
+    "university",
+    "palsy",
+    "body",
+    "bodies",
+    "bath",
+    "stocking",
+    "stockings",
+    "circle",
+    "phenomenon",
+    "reflex",
+    "curve",
+    "curves",
+    "estimate",
+    "estimator",
+    "method",
+    "stage",
+    "staging",
+    "grade",
+    "type",
+    "anomaly",
+    "disorder",
+    "tumor",
+    "tumour",
+    "lymphoma",
+    "sarcoma",
+    "ulcer",
+    "fracture",
+    "operation",
+    "filter",
+    "association",
+    "society",
+    "college",
+    "academy",
+    "institute",
+    "foundation",
+    "center",
+    "centre",
+    "clinic",
+    "department",
+    "program",
+    "act",
+    "law",
+    "register",
+    "committee",
+    "council",
+    "board",
+    "monitor",
+    "monitoring",
+    "monitors",
+    "neurostimulation",
+    "alternans",
+];
+
+/// Two letters that are clinical or English abbreviations, not a person's initials.
+const NOT_INITIALS: &[&str] = &[
+    "pt", "ot", "st", "hd", "ed", "er", "or", "iv", "po", "im", "sq", "bp", "hr", "rr", "gi", "gu",
+    "ob", "ct", "pe", "ms", "dm", "rn", "md", "np", "pa", "ua", "uk", "us", "eu", "id", "am", "pm",
+    "ok", "tv", "mg", "ml", "kg", "cm", "mm", "dl", "hb", "ra", "oa", "af", "mi", "ci", "ep", "ip",
+    "qd", "hs", "ac", "pc", "sc", "sl", "pr", "ng", "og", "ef", "ecg", "ekg", "mri", "icu", "ccu",
+    "nicu", "lvef", "dme", "vs", "ie", "eg", "re", "my", "no", "so", "up", "go", "be", "do", "to",
+    "of", "in", "on", "at", "it", "is", "as", "an", "by", "we", "he", "me", "if", "or", "oh", "hi",
+    "ya", "yo", "ty", "um", "ur", "qa", "qi", "ir", "rt", "cc", "fu", "dc", "lt", "hf", "ad", "ca",
+    "cf", "tb", "uv", "ng",
+];
+
+/// Dotted capitals that are abbreviations, not initials.
+const DOTTED_NOT_INITIALS: &[&str] = &[
+    "U.S.", "A.M.", "P.M.", "E.R.", "O.R.", "I.V.", "P.O.", "D.C.", "N.P.", "R.N.", "M.D.", "D.O.",
+    "B.P.", "U.K.", "E.U.", "Q.I.", "P.A.", "L.P.N.", "C.N.A.", "D.M.E.", "C.F.R.", "P.L.",
+    "U.S.C.", "S.S.A.", "N.F.", "A.D.", "B.C.", "E.G.", "I.E.", "N.B.", "R.N.A.", "A.M.A.",
+    "A.D.A.", "N.I.H.",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    /// On a name list and not an ordinary word.
+    Strong,
+    /// On a name list and an ordinary word ("Will", "Rose", "Young").
+    Medium,
+    /// On no list at all: a rare surname, a name from elsewhere ("Trub", "Dương").
+    Weak,
+    /// A single capital letter, a middle initial.
+    Initial,
+    /// Not a name.
+    No,
+}
+
+#[derive(Debug)]
+struct Token<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+    lower: String,
+    class: Class,
+    capitalised: bool,
+    upper: bool,
+    ascii: bool,
+}
+
+pub(crate) fn find(text: &str, words: &WordLists, formed: &[Candidate], out: &mut Vec<Candidate>) {
+    let tokens = tokenize(text, words);
+    let inside_formed = |t: &Token<'_>| formed.iter().any(|c| t.start < c.end && t.end > c.start);
+    let mut push = |start: usize, end: usize| {
+        out.push(Candidate {
+            start,
+            end,
+            kind: PhiKind::Name,
+            priority: PRIORITY,
+        })
+    };
+    find_initials(text, words, &tokens, &mut push);
+    find_comma_names(text, words, &tokens, &mut push);
+
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].class == Class::No
+            || tokens[i].class == Class::Initial
+            || inside_formed(&tokens[i])
+        {
+            i += 1;
+            continue;
+        }
+        // The longest run of name-like words joined by spaces (and initials), at most four words.
+        let mut j = i + 1;
+        while j < tokens.len()
+            && j - i < 4
+            && tokens[j].class != Class::No
+            && !inside_formed(&tokens[j])
+            && joined(text, &tokens[j - 1], &tokens[j])
+        {
+            j += 1;
+        }
+        // A run does not end on a middle initial.
+        while j > i + 1 && tokens[j - 1].class == Class::Initial {
+            j -= 1;
+        }
+        let run = &tokens[i..j];
+        if let Some((a, b)) = accept(text, words, &tokens, i, run) {
+            push(run[a].start, run[b].end);
+        }
+        i = j;
+    }
+}
+
+/// Decides whether `run` (tokens `at..`) is a name; returns the first and last token of the name.
+fn accept(
+    text: &str,
+    words: &WordLists,
+    tokens: &[Token<'_>],
+    at: usize,
+    run: &[Token<'_>],
+) -> Option<(usize, usize)> {
+    let cue = cue_before(text, tokens, at);
+    let cue_after = relation_after(text, run[run.len() - 1].end);
+    let names = |r: &[Token<'_>]| r.iter().filter(|t| t.class != Class::Initial).count();
+    let strong = |r: &[Token<'_>]| r.iter().any(|t| t.class == Class::Strong);
+    let (mut a, mut b) = (0, run.len() - 1);
+
+    if cue == Cue::Strong || cue_after {
+        let first = &run[0];
+        if names(run) == 1 && first.class == Class::Medium && !first.capitalised {
+            return None; // "pt will need": a word, not a name
+        }
+        let titled = at > 0 && TITLES.contains(&tokens[at - 1].lower.as_str());
+        if titled {
+            return Some((a, b));
+        }
+        if names(run) == 1 && first.class == Class::Weak && !first.capitalised && first.ascii {
+            return None; // "pt ambulating"
+        }
+        // "patient donates blood": lower-case words after a cue are a name only when the first is on a
+        // name list or foreign, or none of them is an ordinary word.
+        let lower_case = run.iter().all(|t| !t.capitalised && !t.upper);
+        let listed_or_foreign = is_name_word(words, &first.lower) || !first.ascii;
+        let ordinary = run.iter().any(|t| {
+            t.class == Class::Medium && !is_name_word(words, &t.lower) || english_shape(&t.lower)
+        });
+        if lower_case && !listed_or_foreign && (names(run) < 2 || ordinary) {
+            return None;
+        }
+        return Some((a, b));
+    }
+
+    // Without a cue, trailing lower-case words are verbs and nouns: "curtis bowman totaled", "can
+    // Samantha keep", "ruiz links". A first name stays ("jorge luis hope").
+    while b > a && !run[b].capitalised && run[b].class != Class::Initial {
+        let t = &run[b];
+        // "andrew black": trimming "black" would leave a lower-case first name nobody could read as one.
+        let leaves_capitalised = run[a..b].iter().any(|t| t.capitalised) || names(&run[a..b]) >= 2;
+        let ordinary = t.class == Class::Medium && !words.is_first(&t.lower) && leaves_capitalised
+            || t.class == Class::Weak
+                && t.ascii
+                && (english_shape(&t.lower) || names(&run[a..b]) >= 2);
+        if !ordinary {
+            break;
+        }
+        b -= 1;
+    }
+    // Leading ordinary words go while a name of two words with a list name remains: "will hope
+    // martinez" (but "for summer ruiz" keeps "summer": "for" introduces it).
+    while cue != Cue::Weak
+        && b > a + 1
+        && run[a].class == Class::Medium
+        && !run[a].capitalised
+        && strong(&run[a + 1..=b])
+        && names(&run[a + 1..=b]) >= 2
+    {
+        a += 1;
+    }
+    let r = &run[a..=b];
+    let n = names(r);
+    let age_follows = age_follows(text, r[r.len() - 1].end);
+    if n >= 2 {
+        let all_capitalised = r.iter().all(|t| t.capitalised || t.class == Class::Initial);
+        let all_weak = r.iter().all(|t| t.class == Class::Weak);
+        let foreign = r.iter().any(|t| !t.ascii);
+        let lead_first =
+            is_first_name(words, &r[0].lower) || !r[0].ascii && r[0].class == Class::Weak;
+        let no_common = r.iter().all(|t| {
+            t.class == Class::Weak || t.class == Class::Strong || t.class == Class::Initial
+        });
+        let lead_strong_first = lead_first && r[0].class != Class::Medium;
+        let rest_listed = r[1..].iter().any(|t| t.class != Class::Initial);
+        let any_upper = r.iter().any(|t| t.upper);
+        // A title or an organisation: a capitalised word right before or after ("New York Heart
+        // Association", "Executive Plaza North"), or an eponym's tail ("Kaplan-Meier curve").
+        let in_title = neighbour_capitalised(text, tokens, at + a, at + b)
+            || eponym_follows(text, r[r.len() - 1].end);
+        let hyphenated_eponym = r.iter().all(|t| t.capitalised && t.text.contains('-'))
+            || all_capitalised
+                && r.iter().any(|t| {
+                    t.text.contains('-')
+                        && t.text
+                            .split('-')
+                            .any(|p| p.chars().count() < 2 || p.starts_with(char::is_lowercase))
+                });
+        let tail_inside = r[1..]
+            .iter()
+            .any(|t| EPONYM_TAILS.contains(&t.lower.as_str()));
+        // Unknown first word, listed second: "emmanuelle tessier", "divya raja".
+        let unknown_then_listed = (r[0].class == Class::Weak
+            || lead_first && r[0].class != Class::Medium)
+            && r[1..].iter().any(|t| {
+                t.class == Class::Strong
+                    || t.class == Class::Medium
+                        && (t.capitalised || age_follows)
+                        && is_name_word(words, &t.lower)
+            })
+            && !r.iter().any(|t| english_shape(&t.lower));
+        let ok = if any_upper || in_title || hyphenated_eponym || tail_inside {
+            false
+        } else if all_weak {
+            foreign || age_follows
+        } else if all_capitalised {
+            (lead_first || strong(r) || foreign)
+                && (!(sentence_start(text, r[0].start) && r[0].class == Class::Medium)
+                    || age_follows)
+        } else {
+            lead_strong_first && rest_listed
+                || lead_first && r[1..].iter().any(|t| t.class == Class::Strong)
+                || (cue == Cue::Weak || age_follows) && unknown_then_listed
+                || foreign && no_common
+        };
+        return ok.then_some((a, b));
+    }
+    if age_follows && matches!(r[0].class, Class::Strong | Class::Weak) {
+        return Some((a, b)); // "yashoda (94-year-old)"
+    }
+    // One word, no strong cue: a capitalised first or last name mid-sentence that is no eponym.
+    let t = &r[0];
+    if !t.capitalised
+        || t.upper
+        || t.text.contains('-')
+        || sentence_start(text, t.start)
+        || eponym_follows(text, t.end)
+        || score_follows(text, t.end)
+        || neighbour_capitalised(text, tokens, at + a, at + b)
+    {
+        return None;
+    }
+    // A lone name needs a word that introduces a person: "does Curtis need", "for Amy".
+    let introduced = at + a > 0 && SINGLE_CUES.contains(&tokens[at + a - 1].lower.as_str());
+    if !introduced {
+        return None;
+    }
+    let single = match t.class {
+        Class::Strong => !words.is_proper(&t.lower) || cue == Cue::Weak,
+        Class::Medium => cue == Cue::Weak && !words.is_proper(&t.lower),
+        _ => false,
+    };
+    single.then_some((a, b))
+}
+
+/// A first name, or a hyphenated one whose first part is ("hans-christian").
+fn is_first_name(words: &WordLists, lower: &str) -> bool {
+    words.is_first(lower)
+        || lower
+            .split('-')
+            .next()
+            .is_some_and(|p| p != lower && words.is_first(p))
+}
+
+/// An English word's ending (-ing, -ist, -tion, …): an unknown word shaped like this is not a name.
+fn english_shape(lower: &str) -> bool {
+    lower.len() >= 5
+        && [
+            "ing", "ist", "ists", "tion", "tions", "ment", "ness", "ous", "ive", "able", "ible",
+            "ity", "ly", "ed", "ies", "ism", "ize", "ise", "ful", "less",
+        ]
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    Strong,
+    Weak,
+    None,
+}
+
+/// The word before `at` (skipping "(", ":", ".", "," and spaces), as a cue.
+fn cue_before(text: &str, tokens: &[Token<'_>], at: usize) -> Cue {
+    if at == 0 {
+        return Cue::None;
+    }
+    let prev = &tokens[at - 1];
+    let gap = &text[prev.end..tokens[at].start];
+    let word = prev.lower.as_str();
+    // "pt's husband, Carlos": a relation word, a comma, a capitalised name.
+    if gap == ", " && tokens[at].capitalised && RELATIONS.contains(&word) {
+        return Cue::Strong;
+    }
+    if gap.len() > 6
+        || !gap
+            .chars()
+            .all(|c| c.is_whitespace() || "(:.\"“'‘".contains(c))
+    {
+        return Cue::None;
+    }
+    if prev.text == "PT" {
+        return Cue::None; // physical therapy
+    }
+    // "Ms" only capitalised: lower-case "ms" is also initials and multiple sclerosis.
+    if word == "ms" && prev.text.starts_with('M') {
+        return Cue::Strong;
+    }
+    if word == "dr" && prev.capitalised {
+        return Cue::Strong;
+    }
+    if STRONG_CUES.contains(&word) {
+        return Cue::Strong;
+    }
+    let pair = if at >= 2 {
+        format!("{} {}", tokens[at - 2].lower, word)
+    } else {
+        String::new()
+    };
+    if [
+        "registered to",
+        "identified as",
+        "named as",
+        "known as",
+        "belongs to",
+        "is dr",
+        "pt is",
+    ]
+    .contains(&pair.as_str())
+    {
+        return Cue::Strong;
+    }
+    if WEAK_CUES.contains(&word) {
+        return Cue::Weak;
+    }
+    Cue::None
+}
+
+/// ", niece", " (daughter)": a relation named right after the word makes it a person's name.
+fn relation_after(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 16).to_lowercase();
+    let after = after.trim_start_matches([',', ' ', '(']);
+    [
+        "son", "daughter", "wife", "husband", "niece", "nephew", "sister", "brother", "mother",
+        "father", "aunt", "uncle", "grand", "cousin", "spouse",
+    ]
+    .iter()
+    .any(|r| {
+        after.starts_with(r)
+            && after[r.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphabetic() || r == &"grand")
+    })
+}
+
+/// The word right before `first` or right after `last` (one space away) is capitalised and not a cue:
+/// the run is part of a title or an organisation's name.
+fn neighbour_capitalised(text: &str, tokens: &[Token<'_>], first: usize, last: usize) -> bool {
+    let before = first
+        .checked_sub(1)
+        .map(|i| &tokens[i])
+        .filter(|p| &text[p.end..tokens[first].start] == " ")
+        .is_some_and(|p| {
+            (p.capitalised || p.upper)
+                && !STRONG_CUES.contains(&p.lower.as_str())
+                && !["dr", "mr", "mrs", "ms", "miss", "pt"].contains(&p.lower.as_str())
+                && !sentence_start(text, p.start)
+                && p.class != Class::Initial
+        });
+    let after = tokens
+        .get(last + 1)
+        .filter(|n| &text[tokens[last].end..n.start] == " ")
+        .is_some_and(|n| n.capitalised && n.class == Class::No);
+    before || after
+}
+
+/// On a name list (or, hyphenated, one of its parts is).
+fn is_name_word(words: &WordLists, lower: &str) -> bool {
+    words.is_name(lower) || lower.split('-').any(|p| p != lower && words.is_name(p))
+}
+
+/// "(102-year-old)", ", 92F", " 97 y/o" right after a name.
+fn age_follows(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 24);
+    let s = after.trim_start_matches([',', ' ', '(']);
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    if !(1..=3).contains(&digits) {
+        return false;
+    }
+    let rest = s[digits..].trim_start_matches([' ', '-']);
+    rest.starts_with("year-old")
+        || rest.starts_with("years old")
+        || rest.starts_with("yo")
+        || rest.starts_with("y/o")
+        || rest.starts_with(['M', 'F'])
+            && rest[1..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// "Braden 11", "Wells 1": a capitalised word followed by a number is a score, not a person (unless
+/// the number is an age).
+fn score_follows(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 4);
+    after
+        .trim_start_matches(' ')
+        .starts_with(|c: char| c.is_ascii_digit())
+        && !age_follows(text, end)
+}
+
+fn eponym_follows(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 24);
+    let after = after.trim_start_matches(['\'', '’', 's', ' ']);
+    let word: String = after
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    EPONYM_TAILS.contains(&word.as_str())
+}
+
+/// At the start of a sentence, a clause or the text, capitals say nothing.
+fn sentence_start(text: &str, start: usize) -> bool {
+    let before = window_before(text, start, 8).trim_end();
+    before.is_empty()
+        || before.ends_with(['.', '!', '?', ':', ';', '—', '–', '"', '\n', '-', '•', '*'])
+}
+
+/// Two words of one name: separated by spaces only, or "A. " after an initial.
+fn joined(text: &str, left: &Token<'_>, right: &Token<'_>) -> bool {
+    let gap = &text[left.end..right.start];
+    if gap.chars().all(|c| c == ' ') && !gap.is_empty() && gap.len() <= 2 {
+        return true;
+    }
+    left.class == Class::Initial && (gap == ". " || gap == ".")
+}
+
+/// Initials: "J.S.", "JS, 67M", "rh 65M", "BM policy #", "for LK".
+fn find_initials(
+    text: &str,
+    words: &WordLists,
+    tokens: &[Token<'_>],
+    push: &mut impl FnMut(usize, usize),
+) {
+    // Dotted: J.S. / I.W. / A.A.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 3 < bytes.len() {
+        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && bytes[i - 1] != b'.';
+        if boundary {
+            let mut j = i;
+            let mut letters = 0;
+            while j + 1 < bytes.len() && bytes[j].is_ascii_uppercase() && bytes[j + 1] == b'.' {
+                j += 2;
+                letters += 1;
+            }
+            let after_ok = j >= bytes.len() || !bytes[j].is_ascii_alphanumeric();
+            if (2..=3).contains(&letters) && after_ok && !DOTTED_NOT_INITIALS.contains(&&text[i..j])
+            {
+                push(i, j);
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    for (k, t) in tokens.iter().enumerate() {
+        let len = t.text.chars().count();
+        let lower = t.text.chars().all(|c| c.is_ascii_lowercase());
+        // Upper-case initials are two or three letters ("JS", "JRT"); lower-case ones two ("rh").
+        let shaped = t.upper && (2..=3).contains(&len) || lower && len == 2;
+        if !shaped || !t.ascii || words.is_function_word(&t.lower) {
+            continue;
+        }
+        let after = window_after(text, t.end, 20);
+        if starts_with_age_sex(after) || starts_with_label(after) {
+            push(t.start, t.end);
+            continue;
+        }
+        if words.is_never_name(&t.lower) || NOT_INITIALS.contains(&t.lower.as_str()) {
+            continue;
+        }
+        let cue = k > 0 && {
+            let prev = &tokens[k - 1];
+            let gap = &text[prev.end..t.start];
+            gap.chars().all(|c| c == ' ')
+                && ["pt", "for", "patient", "re"].contains(&prev.lower.as_str())
+                && prev.text != "PT"
+        };
+        if cue && len == 2 {
+            push(t.start, t.end);
+        }
+    }
+}
+
+/// "65M", ", 22F", " 97 y/o", ", 100 yo" right after the letters.
+fn starts_with_age_sex(after: &str) -> bool {
+    let s = after.trim_start_matches([',', ' ']);
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    if !(1..=3).contains(&digits)
+        || s.len() == after.len() && !after.starts_with(' ') && !after.starts_with(',')
+    {
+        return false;
+    }
+    let rest = &s[digits..];
+    let sex = rest.starts_with(['M', 'F'])
+        && rest[1..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+    let age = rest.trim_start().starts_with("yo") || rest.trim_start().starts_with("y/o");
+    sex || age
+}
+
+/// " mrn", " policy #", " member", " acct", " ssn", " dob" right after the letters.
+fn starts_with_label(after: &str) -> bool {
+    let lower = after.to_lowercase();
+    let s = lower.trim_start_matches([',', ' ']);
+    if s.len() == lower.len() {
+        return false;
+    }
+    [
+        "mrn",
+        "policy #",
+        "policy no",
+        "member",
+        "acct",
+        "ssn",
+        "dob",
+        "med rec",
+    ]
+    .iter()
+    .any(|label| s.starts_with(label))
+}
+
+/// "Smith, John", "TURNER, RICHARD F", "Young, Daniel".
+fn find_comma_names(
+    text: &str,
+    words: &WordLists,
+    tokens: &[Token<'_>],
+    push: &mut impl FnMut(usize, usize),
+) {
+    for k in 0..tokens.len().saturating_sub(1) {
+        let (last, first) = (&tokens[k], &tokens[k + 1]);
+        let gap = &text[last.end..first.start];
+        if gap != ", " {
+            continue;
+        }
+        let shaped = |t: &Token<'_>| t.capitalised || t.upper;
+        if !shaped(last) || !shaped(first) || last.class == Class::No || first.class == Class::No {
+            continue;
+        }
+        let first_is_name = words.is_first(&first.lower) && first.class != Class::Medium
+            || first.upper && words.is_first(&first.lower);
+        let last_is_name = matches!(last.class, Class::Strong | Class::Weak)
+            || last.class == Class::Medium && (last.upper || words.is_name(&last.lower));
+        // Neither word common nor a proper noun of the documents, one of them on a list: "Rajan, Veer".
+        let rare = |t: &Token<'_>| {
+            matches!(t.class, Class::Strong | Class::Weak) && !words.is_proper(&t.lower)
+        };
+        let both_rare = rare(last)
+            && rare(first)
+            && (words.is_name(&last.lower) || words.is_name(&first.lower));
+        if !(first_is_name && last_is_name || both_rare) {
+            continue;
+        }
+        let mut end = first.end;
+        if let Some(initial) = tokens.get(k + 2)
+            && initial.class == Class::Initial
+            && &text[first.end..initial.start] == " "
+        {
+            end = initial.end;
+        }
+        push(last.start, end);
+    }
+}
+
+fn tokenize<'a>(text: &'a str, words: &WordLists) -> Vec<Token<'a>> {
+    let mut tokens = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if !c.is_alphabetic() {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, c)) = chars.peek() {
+            if c.is_alphabetic() {
+                end = i + c.len_utf8();
+                chars.next();
+                continue;
+            }
+            // Joiners inside a word: "maria-theresia", "O'Brien"; not the possessive "'s".
+            if c == '-' || c == '\'' || c == '’' {
+                let rest = &text[i + c.len_utf8()..];
+                let next_alpha = rest.chars().next().is_some_and(char::is_alphabetic);
+                let possessive = c != '-'
+                    && rest.starts_with(['s', 'S'])
+                    && rest[1..].chars().next().is_none_or(|c| !c.is_alphabetic());
+                if next_alpha && !possessive {
+                    chars.next();
+                    continue;
+                }
+            }
+            break;
+        }
+        let word = &text[start..end];
+        tokens.push(token(text, start, end, word, words));
+    }
+    tokens
+}
+
+fn token<'a>(
+    text: &'a str,
+    start: usize,
+    end: usize,
+    word: &'a str,
+    words: &WordLists,
+) -> Token<'a> {
+    let lower = word.to_lowercase();
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+    let capitalised = letters.first().is_some_and(|c| c.is_uppercase()) && !upper;
+    let ascii = word.is_ascii();
+    let class = if letters.len() == 1 {
+        if letters[0].is_uppercase()
+            && text[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+        {
+            Class::Initial
+        } else {
+            Class::No
+        }
+    } else if words.is_never_name(&lower)
+        || upper && words.is_acronym(word) && !words.is_name(&lower)
+    {
+        Class::No
+    } else {
+        let parts: Vec<&str> = lower
+            .split(['-', '\'', '’'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        let joined: String = lower.chars().filter(|c| !matches!(c, '\'' | '’')).collect();
+        let listed = words.is_name(&lower)
+            || words.is_name(&joined)
+            || parts
+                .iter()
+                .filter(|p| p.len() > 1)
+                .any(|p| words.is_name(p));
+        let common =
+            words.is_common(&lower) || parts.len() > 1 && parts.iter().all(|p| words.is_common(p));
+        match (listed, common) {
+            (true, false) => Class::Strong,
+            (true, true) => Class::Medium,
+            (false, false) if letters.len() >= 2 => Class::Weak,
+            _ => Class::No,
+        }
+    };
+    Token {
+        start,
+        end,
+        text: word,
+        lower,
+        class,
+        capitalised,
+        upper,
+        ascii,
+    }
+}

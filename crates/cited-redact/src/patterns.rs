@@ -1,0 +1,619 @@
+//! Identifiers with a recognisable form: e-mail, URL, IP, SSN, phone, numbers after their labels
+//! (MRN, member, claim, serial, plate), dates, ages over 89, ZIP codes, street addresses, employers
+//! and outside facilities.
+
+use crate::{Candidate, PhiKind};
+use regex::{Captures, Regex};
+
+/// Higher wins an overlap: a labelled number beats the phone pattern it also matches, an address
+/// beats the ZIP inside it, anything with a form beats a name.
+mod priority {
+    pub const EMAIL: u8 = 100;
+    pub const URL: u8 = 95;
+    pub const IP: u8 = 92;
+    pub const LABELLED: u8 = 90;
+    pub const SSN: u8 = 85;
+    pub const ADDRESS: u8 = 80;
+    pub const DATE: u8 = 75;
+    pub const PHONE: u8 = 70;
+    pub const ORGANISATION: u8 = 65;
+    pub const ZIP: u8 = 60;
+    pub const AGE: u8 = 60;
+}
+
+const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
+
+/// Street suffixes (USPS), capitalised in the pattern that needs no city/state tail.
+const STREET: &str = r"(?:Street|Streets|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Run|Mews|Path|Land|Valley|Valleys|Mission|Mountain|Mountains|Stravenue|River|Alley|Branch|Bridge|Brook|Brooks|Burg|Bypass|Camp|Canyon|Cape|Causeway|Center|Centers|Cliff|Cliffs|Club|Common|Commons|Corner|Corners|Course|Courts|Cove|Coves|Creek|Crescent|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drives|Estate|Estates|Expressway|Extension|Extensions|Falls|Ferry|Field|Fields|Flat|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort|Freeway|Garden|Gardens|Gateway|Glen|Glens|Green|Greens|Grove|Groves|Harbor|Harbors|Haven|Heights|Hill|Hills|Hollow|Inlet|Island|Islands|Isle|Junction|Junctions|Key|Keys|Knoll|Knolls|Lake|Lakes|Landing|Light|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|Manors|Meadow|Meadows|Mill|Mills|Motorway|Mount|Neck|Orchard|Oval|Overpass|Park|Parks|Parkways|Pass|Passage|Pike|Pine|Pines|Plain|Plains|Plaza|Point|Points|Port|Ports|Prairie|Radial|Ramp|Ranch|Rapid|Rapids|Rest|Ridge|Ridges|Roads|Route|Row|Rue|Shoal|Shoals|Shore|Shores|Skyway|Spring|Springs|Spur|Spurs|Square|Squares|Station|Stream|Summit|Terrace|Throughway|Trace|Track|Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Union|Unions|Valley|Via|Viaduct|View|Views|Village|Villages|Ville|Vista|Walk|Walks|Wall|Ways|Well|Wells)";
+
+const STATES: &str = r"(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]|PR|GU|VI)";
+
+pub(crate) struct Patterns {
+    email: Regex,
+    url: Regex,
+    bare_url: Regex,
+    ipv4: Regex,
+    ipv6: Regex,
+    ssn: Regex,
+    ssn_labelled: Regex,
+    labelled: Vec<(Regex, PhiKind)>,
+    mbi: Regex,
+    vin: Regex,
+    paren_id: Regex,
+    udi: Regex,
+    po_box: Regex,
+    street_lower: Regex,
+    company: Regex,
+    phone: Vec<Regex>,
+    dates: Vec<(Regex, DateShape)>,
+    age_after: Regex,
+    age_sex: Regex,
+    age_before: Regex,
+    zip_labelled: Regex,
+    zip_plus4: Regex,
+    address: Regex,
+    address_any_case: Regex,
+    employer: Regex,
+    facility: Regex,
+    policy_cue: Regex,
+    person_cue: Regex,
+    event_cue: Regex,
+}
+
+/// How sure a date pattern is that it is a date, and what it needs to count as a person's date.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DateShape {
+    /// Day, month and year: redacted unless a policy word says it is a policy's date.
+    Full,
+    /// Month and year, or day and month: only after a person's cue (dob, admitted, …).
+    Partial,
+}
+
+fn re(pattern: &str) -> Regex {
+    // The patterns are constants of this file; a test compiles every one of them.
+    Regex::new(pattern).unwrap_or_else(|e| panic!("redaction pattern does not compile: {e}"))
+}
+
+impl Patterns {
+    pub(crate) fn new() -> Patterns {
+        let id = r"([A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])";
+        let label_tail = r"\s*(?:#|no\.?|number|num|id|is)?\s*[:#]?\s*(?:is\s+)?";
+        let labelled = vec![
+            (
+                re(&format!(
+                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)){label_tail}{id}"
+                )),
+                PhiKind::Mrn,
+            ),
+            (
+                re(&format!(
+                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group\s*(?:#|no\.?|number)|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?\s*(?:#|no\.?|number)|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)){label_tail}{id}"
+                )),
+                PhiKind::Account,
+            ),
+            (
+                re(&format!(
+                    r"(?i)\b(?:serial|s/n|sn|device\s*(?:id|#)|implant\s*(?:id|#)|pacemaker\s*(?:id|#)|udi|imei|mac\s+address){label_tail}{id}"
+                )),
+                PhiKind::Device,
+            ),
+            (
+                re(r"(?i:\b(?:vin)\s*(?:#|no\.?|number)?\s*[:#]?\s*)([A-HJ-NPR-Z0-9]{11,17})\b"),
+                PhiKind::Vehicle,
+            ),
+            (
+                re(
+                    r"(?i:\b(?:plate|licen[sc]e\s+plate|licen[sc]e\s+(?:#|no\.?|number)|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*)([A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4})?)\b",
+                ),
+                PhiKind::Vehicle,
+            ),
+        ];
+        let udi = re(r"(?i)\budi\s*[:#]?\s*(\(\d{2}\)[0-9A-Za-z()]{6,})");
+        let phone = vec![
+            // +CC then groups: +44 20 8737 5488, +1 (206) 276-2971, +52 55 9345 5071
+            re(r"\+\d{1,3}(?:[\s.-]*\(?\d{1,4}\)?){2,5}"),
+            // 00 international prefix: 0049 30 123456
+            re(r"\b00\d{1,3}(?:[\s.-]\d{2,6}){2,4}\b"),
+            // North American: (614) 697-2336, 1-503-396-7092, 206.892.2872, 919 259 1592
+            re(r"(?:\b1[\s.-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"),
+            // Area code in parentheses, other countries: (02) 4618 9619
+            re(r"\(\d{2,4}\)\s*\d{3,4}[\s.-]?\d{3,5}\b"),
+            // Ten or eleven bare digits.
+            re(r"\b1?\d{10}\b"),
+        ];
+        let dates = vec![
+            (
+                re(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b"),
+                DateShape::Full,
+            ),
+            (re(r"\b\d{4}-\d{1,2}-\d{1,2}\b"), DateShape::Full),
+            (re(r"\b\d{4}/\d{1,2}/\d{1,2}\b"), DateShape::Full),
+            (
+                re(&format!(
+                    r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?[\s-]+{MONTH}[\s,-]+\d{{4}}\b"
+                )),
+                DateShape::Full,
+            ),
+            (
+                re(&format!(
+                    r"(?i)\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
+                )),
+                DateShape::Full,
+            ),
+            (re(r"\b\d{1,2}/\d{4}\b"), DateShape::Partial),
+            (
+                re(&format!(r"(?i)\b{MONTH}\s+\d{{4}}\b")),
+                DateShape::Partial,
+            ),
+            (re(r"\b\d{1,2}/\d{1,2}\b"), DateShape::Partial),
+            (
+                re(&format!(r"(?i)\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b")),
+                DateShape::Partial,
+            ),
+            (
+                re(&format!(
+                    r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}(?:\s|$)"
+                )),
+                DateShape::Partial,
+            ),
+        ];
+        Patterns {
+            email: re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+            url: re(r"(?i)\b(?:https?://|www\.)[^\s<>\x22]+"),
+            bare_url: re(
+                r"(?i)\b(?:[a-z0-9-]+\.)+(?:com|org|net|info|io|me|co|us|health|app|ly|gl|biz)/[^\s<>\x22]*",
+            ),
+            ipv4: re(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
+            ipv6: re(r"(?i)(?:\b|::)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b"),
+            ssn: re(r"\b\d{3}([- ])\d{2}([- ])\d{4}\b"),
+            ssn_labelled: re(
+                r"(?i)\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:4|four)(?:\s+digits)?\s+of\s+(?:the\s+|her\s+|his\s+)?(?:ssn|social))\s*(?:#|no\.?|number|is)?\s*[:#]?\s*(\d{3}[- ]?\d{2}[- ]?\d{4}|\d{4})\b",
+            ),
+            labelled,
+            mbi: re(r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b"),
+            vin: re(r"\b[A-HJ-NPR-Z0-9]{17}\b"),
+            paren_id: re(r"\(([A-Z]{1,3}\d{6,10})\)"),
+            udi,
+            po_box: re(r"(?i)\bp\.?\s?o\.?\s+box\s+\d+\b"),
+            street_lower: re(
+                r"(?i)\b\d{2,6}\s+(?:[nsew]\.?\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:st|ave|rd|blvd|ln|street|avenue|road|lane|boulevard)\b\.?",
+            ),
+            company: re(
+                r"\b[A-Z][\w'&.-]*(?:\s+(?:&\s+)?[A-Z][\w'&.-]*){0,3}\s+(?:Inc|LLC|Ltd|Corp|Corporation|PLC|Co|Company|Industries|Logistics|Holdings|Plumbing|Foods|Construction|Manufacturing|Trucking|Farms)\b\.?",
+            ),
+            phone,
+            dates,
+            age_after: re(
+                r"(?i)\b(\d{2,3})(?:\s*-?\s*(?:years?|yrs?)[\s-]*old\b|\s*-?\s*year-old\b|\s*yo\b|\s*y/o\b|\s*y\.o\.|\s*yr\b)",
+            ),
+            age_sex: re(r"\b(\d{2,3})\s?[MF]\b"),
+            age_before: re(r"(?i)\b(?:age|aged|age:)\s*(\d{2,3})\b"),
+            zip_labelled: re(r"(?i)\bzip(?:\s*code)?\b[^\d\n]{0,25}?(\d{5}(?:-\d{4})?)\b"),
+            zip_plus4: re(r"(?:^|[^\d-])(\d{5}-\d{4})\b"),
+            address: re(&format!(
+                r"\b\d{{2,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'.-]*\s+){{1,3}}{STREET}\b\.?(?:,?\s+(?:Apt\.?|Suite|Ste\.?|Unit|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){{0,3}},\s*{STATES}\s+\d{{5}}(?:-\d{{4}})?)?"
+            )),
+            address_any_case: re(&format!(
+                r"(?i)\b\d{{2,6}}\s+(?:[a-z][a-z'.-]*\s+){{1,4}}[a-z]+\.?(?:,?\s+(?:apt\.?|suite|ste\.?|unit|#)\s*[a-z0-9-]+)?,\s*[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}},\s*(?-i:{STATES}|{lower_states})\s+\d{{5}}(?:-\d{{4}})?\b",
+                lower_states = STATES.to_lowercase()
+            )),
+            employer: re(
+                r"(?i:\b(?:works?\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server)\s+(?:at|for))[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
+            ),
+            facility: re(
+                r"(?i:\b(?:from|at|to|in)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room)\b|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",
+            ),
+            person_cue: re(
+                r"(?i)(?:\b(?:dob|born|birth\w*|adm|admit\w*|admission|discharg\w*|died|death|deceased|dos|dod|expired)\b|\bd\.o\.b\b|\bd/c|\bs/p\b)",
+            ),
+            // An event of the patient's right before a date without a year: "surgery on", "seen 3/2".
+            event_cue: re(
+                r"(?i)\b(?:surgery|procedure|seen|visit|onset|fell|fall|injur\w*|op|presented|arrived|transferred|started|stopped|last\s+dose|tested|scan|ct|mri|x-?ray|delivered|since)\b",
+            ),
+            policy_cue: re(
+                r"(?i)\b(?:effective|eff\.?|as\s+of|as-of|version|v\d+(?:\.\d+)?|revis\w*|updat\w*|retire\w*|terminat\w*|supersed\w*|replac\w*|polic\w*|protocol|in\s+force|in\s+effect|ncd|lcd|published|issued|approved|dated|on\s+or\s+(?:after|before)|prior\s+to|between|through|until|register|notice|claims|covered|coverage|excluded|medicare|cms|food\s+and\s+drug|fda|commission|implementation|transmittal|at\s+this\s+time|rendered|up\s+to|established|regulations?|decision|announced|determin\w*|federal|pharmacopoeia|statute|enacted|program|standards|classified|centers\s+for)\b",
+            ),
+        }
+    }
+
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Candidate>) {
+        let push = |out: &mut Vec<Candidate>, start: usize, end: usize, kind, priority| {
+            out.push(Candidate {
+                start,
+                end,
+                kind,
+                priority,
+            })
+        };
+        for m in self.email.find_iter(text) {
+            // A government agency's address in a policy ("…@cms.hhs.gov") names no patient.
+            if !m.as_str().to_ascii_lowercase().ends_with(".gov") {
+                push(out, m.start(), m.end(), PhiKind::Email, priority::EMAIL);
+            }
+        }
+        for m in self
+            .url
+            .find_iter(text)
+            .chain(self.bare_url.find_iter(text))
+        {
+            let end = m.start() + trim_trailing(m.as_str());
+            if !is_public_url(&text[m.start()..end]) {
+                push(out, m.start(), end, PhiKind::Url, priority::URL);
+            }
+        }
+        for m in self.ipv4.find_iter(text) {
+            if m.as_str().parse::<std::net::Ipv4Addr>().is_ok()
+                && !preceded_by_version(text, m.start())
+            {
+                push(out, m.start(), m.end(), PhiKind::Ip, priority::IP);
+            }
+        }
+        for m in self.ipv6.find_iter(text) {
+            let s = m.as_str();
+            if s.matches(':').count() >= 2 && s.parse::<std::net::Ipv6Addr>().is_ok() {
+                push(out, m.start(), m.end(), PhiKind::Ip, priority::IP);
+            }
+        }
+        for c in self.ssn.captures_iter(text) {
+            // The same separator twice: 123-45-6789 or 123 45 6789, not a phone-like 123-45 6789.
+            if c[1] == c[2] {
+                let m = c.get(0).map_or(0..0, |m| m.range());
+                push(out, m.start, m.end, PhiKind::Ssn, priority::SSN);
+            }
+        }
+        for c in self.ssn_labelled.captures_iter(text) {
+            push_group(out, &c, 1, PhiKind::Ssn, priority::LABELLED);
+        }
+        for (pattern, kind) in &self.labelled {
+            for c in pattern.captures_iter(text) {
+                let Some(m) = c.get(1) else { continue };
+                let value = m.as_str();
+                let digits = value.chars().filter(char::is_ascii_digit).count();
+                let ok = match kind {
+                    PhiKind::Vehicle => {
+                        digits >= 1 && value.chars().any(|c| c.is_ascii_alphabetic())
+                            || value.len() == 17
+                    }
+                    _ => digits >= 3 && !is_document_id(value),
+                };
+                if ok {
+                    push(out, m.start(), m.end(), *kind, priority::LABELLED);
+                }
+            }
+        }
+        for m in self.mbi.find_iter(text) {
+            push(
+                out,
+                m.start(),
+                m.end(),
+                PhiKind::Account,
+                priority::LABELLED,
+            );
+        }
+        for m in self.vin.find_iter(text) {
+            let s = m.as_str();
+            let letters = s.chars().filter(char::is_ascii_alphabetic).count();
+            if letters >= 3 && s.len() - letters >= 3 {
+                push(
+                    out,
+                    m.start(),
+                    m.end(),
+                    PhiKind::Vehicle,
+                    priority::LABELLED,
+                );
+            }
+        }
+        for c in self.paren_id.captures_iter(text) {
+            push_group(out, &c, 1, PhiKind::Mrn, priority::LABELLED);
+        }
+        for c in self.udi.captures_iter(text) {
+            push_group(out, &c, 1, PhiKind::Device, priority::LABELLED);
+        }
+        for m in self
+            .po_box
+            .find_iter(text)
+            .chain(self.street_lower.find_iter(text))
+        {
+            let end = m.start() + m.as_str().trim_end_matches('.').len();
+            if !has_unit_word(m.as_str()) {
+                push(out, m.start(), end, PhiKind::Address, priority::ADDRESS);
+            }
+        }
+        for m in self.company.find_iter(text) {
+            let (start, end) = trim_organisation(text, m.start(), m.end());
+            if !is_payer(&text[start..end]) {
+                push(
+                    out,
+                    start,
+                    end,
+                    PhiKind::Employer,
+                    priority::ORGANISATION - 1,
+                );
+            }
+        }
+        for pattern in &self.phone {
+            for m in pattern.find_iter(text) {
+                let end = m.start() + m.as_str().trim_end_matches([' ', '.', '-']).len();
+                let s = &text[m.start()..end];
+                let digits = s.chars().filter(char::is_ascii_digit).count();
+                if (7..=15).contains(&digits) {
+                    push(out, m.start(), end, PhiKind::Phone, priority::PHONE);
+                }
+            }
+        }
+        self.find_dates(text, out);
+        for pattern in [&self.age_after, &self.age_sex, &self.age_before] {
+            for c in pattern.captures_iter(text) {
+                let Some(m) = c.get(1) else { continue };
+                let age: u32 = m.as_str().parse().unwrap_or(0);
+                if (90..=130).contains(&age) {
+                    push(out, m.start(), m.end(), PhiKind::Age, priority::AGE);
+                }
+            }
+        }
+        for c in self.zip_labelled.captures_iter(text) {
+            push_group(out, &c, 1, PhiKind::Zip, priority::ZIP);
+        }
+        for c in self.zip_plus4.captures_iter(text) {
+            let Some(m) = c.get(1) else { continue };
+            if !text[m.end()..].starts_with('-') {
+                push(out, m.start(), m.end(), PhiKind::Zip, priority::ZIP);
+            }
+        }
+        for m in self
+            .address
+            .find_iter(text)
+            .chain(self.address_any_case.find_iter(text))
+        {
+            let end = m.start() + m.as_str().trim_end_matches(['.', ',']).len();
+            push(out, m.start(), end, PhiKind::Address, priority::ADDRESS);
+        }
+        for c in self.employer.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                let (start, end) = trim_organisation(text, m.start(), m.end());
+                if end > start && !is_payer(&text[start..end]) {
+                    push(out, start, end, PhiKind::Employer, priority::ORGANISATION);
+                }
+            }
+        }
+        for c in self.facility.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                let name = m.as_str();
+                if !name.contains("Brigid") {
+                    push(
+                        out,
+                        m.start(),
+                        m.end(),
+                        PhiKind::Facility,
+                        priority::ORGANISATION,
+                    );
+                }
+            }
+        }
+    }
+
+    fn find_dates(&self, text: &str, out: &mut Vec<Candidate>) {
+        let mut full: Vec<(usize, usize)> = Vec::new();
+        for (pattern, shape) in &self.dates {
+            for m in pattern.find_iter(text) {
+                let (start, end) = (m.start(), m.start() + m.as_str().trim_end().len());
+                // "February 15" inside "February 15, 2006" is the full date's business.
+                if *shape == DateShape::Partial && full.iter().any(|&(s, e)| start < e && end > s) {
+                    continue;
+                }
+                if *shape == DateShape::Full {
+                    full.push((start, end));
+                }
+                if !plausible_date(&text[start..end]) {
+                    continue;
+                }
+                let just_before = window_before(text, start, 24);
+                let person = self.person_cue_strong(just_before);
+                let keep = match shape {
+                    // A full date is the person's unless a policy word says it is a policy's date.
+                    DateShape::Full => !person && self.policy_nearby(text, start, end),
+                    // "June 2024", "3/14", "03/1952": a date only after a birth/admission/… cue, or
+                    // an event of the person's ("surgery on Jan 5th", "seen 3/2").
+                    DateShape::Partial => !person && !self.event_cue.is_match(just_before),
+                };
+                if !keep {
+                    out.push(Candidate {
+                        start,
+                        end,
+                        kind: PhiKind::Date,
+                        priority: priority::DATE,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A policy word shortly before the date, or after it in the same sentence ("June 2024 update").
+    fn policy_nearby(&self, text: &str, start: usize, end: usize) -> bool {
+        let after = window_after(text, end, 40);
+        self.policy_cue.is_match(window_before(text, start, 48))
+            || self
+                .policy_cue
+                .is_match(after.split(['.', ';', '?']).next().unwrap_or(""))
+    }
+
+    /// Cues that make a date the person's even next to a policy word: birth, admission, discharge,
+    /// death, service.
+    fn person_cue_strong(&self, before: &str) -> bool {
+        self.person_cue.is_match(before)
+    }
+}
+
+fn push_group(
+    out: &mut Vec<Candidate>,
+    c: &Captures<'_>,
+    group: usize,
+    kind: PhiKind,
+    priority: u8,
+) {
+    if let Some(m) = c.get(group) {
+        out.push(Candidate {
+            start: m.start(),
+            end: m.end(),
+            kind,
+            priority,
+        });
+    }
+}
+
+/// Payer policy and protocol ids ("NWH-POL-240", "SBH-PROT-001") are documents, not accounts.
+fn is_document_id(value: &str) -> bool {
+    let upper = value.to_ascii_uppercase();
+    ["-POL-", "-PROT-", "NCD", "LCD"]
+        .iter()
+        .any(|marker| upper.contains(marker))
+}
+
+/// "12 weeks st…": a number with a unit is a dose or an interval, never a house number.
+fn has_unit_word(s: &str) -> bool {
+    s.split_whitespace().skip(1).any(|w| {
+        let w = w.to_ascii_lowercase();
+        [
+            "mg", "mcg", "g", "kg", "ml", "l", "units", "unit", "u", "hours", "hrs", "hr", "h",
+            "days", "day", "weeks", "wk", "wks", "months", "mo", "years", "yrs", "min", "mins",
+            "minutes", "sec", "times", "x", "doses", "dose", "tabs", "tablets", "caps", "puffs",
+            "percent", "mmhg",
+        ]
+        .contains(&w.as_str())
+    })
+}
+
+/// The payer is named in questions about its policies ("Northwind Health Plan"): not an employer.
+fn is_payer(name: &str) -> bool {
+    ["Health Plan", "Medicare", "Medicaid", "Insurance"]
+        .iter()
+        .any(|payer| name.contains(payer))
+}
+
+fn trim_trailing(s: &str) -> usize {
+    s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '"', ']'])
+        .len()
+}
+
+/// A link is a patient identifier when it points at something personal: a portal page, a shared photo
+/// or file, a call to join, a fundraiser, a user's page. Links to public pages (an agency, a journal's
+/// rules, a software download) name nobody and are kept.
+fn is_public_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let (host, path) = rest.split_once(['/', '?', '#']).unwrap_or((rest, ""));
+    const PERSONAL_HOSTS: &[&str] = &[
+        "dropbox",
+        "goo.gl",
+        "drive.google",
+        "docs.google",
+        "photos.google",
+        "icloud",
+        "imgur",
+        "facebook",
+        "instagram",
+        "gofundme",
+        "zoom.us",
+        "doxy.me",
+        "mychart",
+        "portal",
+        "share",
+        "wetransfer",
+        "box.com",
+        "onedrive",
+        "1drv.ms",
+        "flickr",
+        "tiktok",
+        "twitter",
+        "x.com",
+        "linkedin",
+        "youtu",
+        "telehealth",
+        "caringbridge",
+    ];
+    const PERSONAL_PATHS: &[&str] = &[
+        "patient",
+        "pid=",
+        "mrn",
+        "user",
+        "/u/",
+        "profile",
+        "share",
+        "photo",
+        "join",
+        "telehealth",
+        "video",
+        "chart",
+        "portal",
+        "msg",
+        "message",
+        "fundrais",
+        "appointment",
+        "visit",
+        "results",
+        "record",
+        "wound",
+    ];
+    let personal = PERSONAL_HOSTS.iter().any(|h| host.contains(h))
+        || PERSONAL_PATHS.iter().any(|p| path.contains(p))
+        || host.ends_with(".info") && !path.is_empty();
+    !personal
+}
+
+fn preceded_by_version(text: &str, start: usize) -> bool {
+    let before = window_before(text, start, 12).to_ascii_lowercase();
+    before.contains("version")
+        || before.trim_end().ends_with('v')
+        || before.contains("section")
+        || before.contains("ncd")
+        || before.contains("lcd")
+}
+
+fn plausible_date(s: &str) -> bool {
+    let numbers: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let has_month_word = s.chars().any(|c| c.is_alphabetic());
+    match numbers.as_slice() {
+        [y, m, d] if *y >= 1000 => (1..=12).contains(m) && (1..=31).contains(d),
+        [a, b, _y] if !has_month_word => {
+            (1..=12).contains(a) && (1..=31).contains(b)
+                || (1..=31).contains(a) && (1..=12).contains(b)
+        }
+        [m, y] if !has_month_word && *y >= 1000 => (1..=12).contains(m),
+        [a, b] if !has_month_word => (1..=12).contains(a) && (1..=31).contains(b),
+        [d, y] if has_month_word && *y >= 1000 => (1..=31).contains(d),
+        [n] if has_month_word => (1..=31).contains(n) || (1900..=2100).contains(n),
+        _ => false,
+    }
+}
+
+/// Up to `len` bytes before `at`, on a character boundary.
+pub(crate) fn window_before(text: &str, at: usize, len: usize) -> &str {
+    let mut start = at.saturating_sub(len);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..at]
+}
+
+/// Up to `len` bytes after `at`, on a character boundary.
+pub(crate) fn window_after(text: &str, at: usize, len: usize) -> &str {
+    let mut end = (at + len).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[at..end]
+}
+
+/// An organisation name ends at its last capitalised word; a trailing ", member" or " (food service)"
+/// is not part of it.
+fn trim_organisation(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let s = &text[start..end];
+    let trimmed = s.trim_end_matches([',', '.', ';', ':', ' ', '-']);
+    (start, start + trimmed.len())
+}

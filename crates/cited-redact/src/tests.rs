@@ -1,0 +1,65 @@
+use super::*;
+
+fn kinds(text: &str) -> Vec<(String, &'static str)> {
+    Redactor::shared()
+        .find(text)
+        .into_iter()
+        .map(|s| (text[s.start..s.end].to_string(), s.kind.label()))
+        .collect()
+}
+
+#[test]
+fn every_pattern_compiles() {
+    let _ = Redactor::new();
+}
+
+#[test]
+fn identifiers_of_every_kind_become_placeholders() {
+    let r = Redactor::shared().redact(
+        "pt mary jones mrn 00482913 dob 3/14/1952, ssn 123-45-6789, call (614) 697-2336 or mj@example.com",
+    );
+    assert_eq!(
+        r.text,
+        "pt [NAME] mrn [MRN] dob [DATE], ssn [SSN], call [PHONE] or [EMAIL]"
+    );
+}
+
+#[test]
+fn clinical_content_survives() {
+    for clean in [
+        "enoxaparin 40 mg q24h, CrCl 28 mL/min, E11.9, 99213, E0601, NCD 240.4",
+        "is NCD 240.4 effective 2025-03-01 or the older version?",
+        "89 yo with Morse 70 — bed alarm mandatory?",
+        "is it a 90-day or 12-week trial for CPAP, and is the reevaluation by the 91st day?",
+        "will the max dose of enoxaparin change if creatinine rose to 2.1?",
+        "BP 142/88, Apgar 8/9, 2/2 blood cultures positive",
+    ] {
+        assert_eq!(kinds(clean), vec![], "{clean}");
+    }
+}
+
+#[test]
+fn ages_over_89_only_the_digits() {
+    assert_eq!(kinds("a 92 yo woman"), vec![("92".to_string(), "AGE")]);
+    assert_eq!(kinds("an 89 yo woman"), vec![]);
+}
+
+#[test]
+fn names_by_cue_by_list_and_by_form() {
+    assert_eq!(kinds("pt mark will has a fever")[0].0, "mark will");
+    assert_eq!(
+        kinds("sepsis alert on robert walker now")[0].0,
+        "robert walker"
+    );
+    assert_eq!(kinds("Mrs. Green (Braden 12) needs a wedge")[0].0, "Green");
+    assert_eq!(kinds("For Butler, Anna, the dose")[0].0, "Butler, Anna");
+    assert_eq!(kinds("JS, 67M, CrCl 24")[0].0, "JS");
+}
+
+#[test]
+fn offsets_are_bytes_on_char_boundaries() {
+    let text = "pt jérôme guichard — dob 19.11.1996 🙏";
+    for span in Redactor::shared().find(text) {
+        assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+    }
+}
