@@ -10,8 +10,9 @@ Inputs, all public:
   words, not names, unless a cue or a neighbouring name says otherwise).
 - General English: the PyPI package `wordfreq` 3.1.1 (word frequencies from Wikipedia, subtitles, news,
   books, web text). A word with a Zipf frequency of 3.0 or more (about once per million words) is a common
-  word too, unless it is a Census first name or one of the 2,000 most frequent surnames ("satisfy",
-  "tourist" and "stamp" are words; "john", "wagner" and "willis" stay names).
+  word too when the reference texts also write it in lower case at least once, and it is not a Census
+  first name or one of the 2,000 most frequent surnames ("satisfy" and "stamp" are words; "john",
+  "wagner" and "willis" stay names; "rahul", frequent on the web but never written in lower case, too).
 - Acronyms ("MRI", "CPT", "HD"): all-capital words of 2 to 5 letters seen at least twice in the same texts;
   two capital letters that are one of these are not taken for a patient's initials.
 - Proper nouns of the documents a deployment answers from (eponyms, brands, places: "Padua", "Braden",
@@ -98,6 +99,7 @@ def main():
             and w.isalpha()
             and w.islower()
             and zipf_frequency(w, "en") >= 3.0
+            and lower[w] >= 1
             and w not in first_set
             and w not in frequent_surnames
         ):

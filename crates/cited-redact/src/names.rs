@@ -99,7 +99,7 @@ const RELATIONS: &[&str] = &[
 ];
 
 /// Titles: whatever follows is a name, in any case ("mrs o'brien").
-const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr"];
+pub(crate) const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr"];
 
 /// Words after which one capitalised word may be a person's name.
 const SINGLE_CUES: &[&str] = &[
@@ -196,7 +196,7 @@ const NOT_INITIALS: &[&str] = &[
     "nicu", "lvef", "dme", "vs", "ie", "eg", "re", "my", "no", "so", "up", "go", "be", "do", "to",
     "of", "in", "on", "at", "it", "is", "as", "an", "by", "we", "he", "me", "if", "or", "oh", "hi",
     "ya", "yo", "ty", "um", "ur", "qa", "qi", "ir", "rt", "cc", "fu", "dc", "lt", "hf", "ad", "ca",
-    "cf", "tb", "uv", "ng",
+    "cf", "tb", "uv", "ng", "pi",
 ];
 
 /// Dotted capitals that are abbreviations, not initials.
@@ -247,6 +247,80 @@ pub(crate) fn find(text: &str, words: &WordLists, formed: &[Candidate], out: &mu
     find_initials(text, words, &tokens, &mut push);
     find_comma_names(text, words, &tokens, &mut push);
 
+    find_runs(text, words, &tokens, &inside_formed, &mut push);
+    // "pt Thanh Trần, 90, lives …": a bare number right after a name is the person's age.
+    let names: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|c| c.kind == PhiKind::Name)
+        .map(|c| (c.start, c.end))
+        .collect();
+    for (_, end) in names {
+        // "Jane Doe 00482913": a long number right after a name is the person's record number.
+        if let Some((start, len)) = record_number_after(text, end) {
+            out.push(Candidate {
+                start,
+                end: start + len,
+                kind: PhiKind::Mrn,
+                priority: PRIORITY + 15,
+            });
+        }
+        if let Some((start, len)) = bare_age_after(text, end) {
+            out.push(Candidate {
+                start,
+                end: start + len,
+                kind: PhiKind::Age,
+                priority: PRIORITY + 10,
+            });
+        }
+    }
+}
+
+/// " 00482913", ", 5566778" or " #771234" right after a name: 6 to 9 digits (10 are a phone number).
+fn record_number_after(text: &str, end: usize) -> Option<(usize, usize)> {
+    let after = window_after(text, end, 16);
+    let trimmed = after.trim_start_matches([',', ' ', '(', '#']);
+    let skipped = after.len() - trimmed.len();
+    if skipped == 0 {
+        return None;
+    }
+    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+    let next = trimmed[digits..].chars().next();
+    ((6..=9).contains(&digits)
+        && next.is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '/' && c != '-'))
+    .then_some((end + skipped, digits))
+}
+
+/// ", 96," or " (91)" right after `end`, 90 or over: the start and length of the digits.
+fn bare_age_after(text: &str, end: usize) -> Option<(usize, usize)> {
+    let after = window_after(text, end, 12);
+    let trimmed = after.trim_start_matches([',', ' ', '(']);
+    let skipped = after.len() - trimmed.len();
+    if skipped == 0 {
+        return None;
+    }
+    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+    let value: u32 = trimmed[..digits].parse().ok()?;
+    let next = trimmed[digits..].chars().next();
+    let closed = next.is_none_or(|c| {
+        c == ','
+            || c == ')'
+            || c == ';'
+            || c == ' '
+                && !trimmed[digits..]
+                    .trim_start()
+                    .starts_with(|c: char| c.is_ascii_digit() || c.is_alphabetic())
+    });
+    ((2..=3).contains(&digits) && (90..=130).contains(&value) && closed)
+        .then_some((end + skipped, digits))
+}
+
+fn find_runs(
+    text: &str,
+    words: &WordLists,
+    tokens: &[Token<'_>],
+    inside_formed: &dyn Fn(&Token<'_>) -> bool,
+    push: &mut dyn FnMut(usize, usize),
+) {
     let mut i = 0;
     while i < tokens.len() {
         if tokens[i].class == Class::No
@@ -271,7 +345,7 @@ pub(crate) fn find(text: &str, words: &WordLists, formed: &[Candidate], out: &mu
             j -= 1;
         }
         let run = &tokens[i..j];
-        if let Some((a, b)) = accept(text, words, &tokens, i, run) {
+        if let Some((a, b)) = accept(text, words, tokens, i, run) {
             push(run[a].start, run[b].end);
         }
         i = j;
@@ -299,7 +373,16 @@ fn accept(
         }
         let titled = at > 0 && TITLES.contains(&tokens[at - 1].lower.as_str());
         if titled {
-            return Some((a, b));
+            // "Dr. (hospitalist)" is a role, not a name.
+            let named = first.capitalised
+                || first.upper
+                || is_name_word(words, &first.lower)
+                || !first.ascii;
+            return named.then_some((a, b));
+        }
+        // "the pt left running": an ordinary word that is no first name does not start a name.
+        if !first.capitalised && first.class == Class::Medium && !words.is_first(&first.lower) {
+            return None;
         }
         if names(run) == 1 && first.class == Class::Weak && !first.capitalised && first.ascii {
             return None; // "pt ambulating"
@@ -365,10 +448,7 @@ fn accept(
         let hyphenated_eponym = r.iter().all(|t| t.capitalised && t.text.contains('-'))
             || all_capitalised
                 && r.iter().any(|t| {
-                    t.text.contains('-')
-                        && t.text
-                            .split('-')
-                            .any(|p| p.chars().count() < 2 || p.starts_with(char::is_lowercase))
+                    t.text.contains('-') && t.text.split('-').any(|p| p.chars().count() < 2)
                 });
         let tail_inside = r[1..]
             .iter()
@@ -388,9 +468,14 @@ fn accept(
         } else if all_weak {
             foreign || age_follows
         } else if all_capitalised {
+            // "Will Okafor": a word-like first name at the start stands when the next word is a name.
+            let other_named = r[1..]
+                .iter()
+                .any(|t| matches!(t.class, Class::Strong | Class::Weak));
             (lead_first || strong(r) || foreign)
                 && (!(sentence_start(text, r[0].start) && r[0].class == Class::Medium)
-                    || age_follows)
+                    || age_follows
+                    || other_named)
         } else {
             lead_strong_first && rest_listed
                 || lead_first && r[1..].iter().any(|t| t.class == Class::Strong)
@@ -404,23 +489,41 @@ fn accept(
     }
     // One word, no strong cue: a capitalised first or last name mid-sentence that is no eponym.
     let t = &r[0];
-    if !t.capitalised
+    // "Nguyen's CPAP", "Siobhan wants …": a capitalised word that owns something or does what people do.
+    if t.capitalised
+        && !t.text.contains('-')
+        && matches!(t.class, Class::Strong | Class::Weak | Class::Medium)
+        && !words.is_proper(&t.lower)
+        && (t.class != Class::Medium || words.is_first(&t.lower))
+        && (possessive_follows(text, t.end) && !eponym_after_possessive(text, t.end)
+            || sentence_start(text, t.start) && person_verb_follows(text, t.end))
+    {
+        return Some((a, b));
+    }
+    // A lone name needs a word that introduces a person: "does Curtis need", "for Amy", "re: Delgado".
+    let introduced = at + a > 0 && {
+        let prev = &tokens[at + a - 1];
+        let gap = &text[prev.end..t.start];
+        SINGLE_CUES.contains(&prev.lower.as_str()) && (gap == " " || gap == ": ")
+    };
+    if !introduced
+        || !t.capitalised
         || t.upper
         || t.text.contains('-')
-        || sentence_start(text, t.start)
         || eponym_follows(text, t.end)
         || score_follows(text, t.end)
         || neighbour_capitalised(text, tokens, at + a, at + b)
     {
         return None;
     }
-    // A lone name needs a word that introduces a person: "does Curtis need", "for Amy".
-    let introduced = at + a > 0 && SINGLE_CUES.contains(&tokens[at + a - 1].lower.as_str());
-    if !introduced {
-        return None;
-    }
+    // "for Okonkwo:", "re: Delgado —": a word on no list, set off by punctuation.
+    let set_off = window_after(text, t.end, 4)
+        .trim_start()
+        .starts_with([':', ',', '—', '–', '-', ')'])
+        || possessive_follows(text, t.end);
     let single = match t.class {
         Class::Strong => !words.is_proper(&t.lower) || cue == Cue::Weak,
+        Class::Weak => set_off && !words.is_proper(&t.lower),
         Class::Medium => cue == Cue::Weak && !words.is_proper(&t.lower),
         _ => false,
     };
@@ -512,8 +615,13 @@ fn cue_before(text: &str, tokens: &[Token<'_>], at: usize) -> Cue {
 
 /// ", niece", " (daughter)": a relation named right after the word makes it a person's name.
 fn relation_after(text: &str, end: usize) -> bool {
-    let after = window_after(text, end, 16).to_lowercase();
+    let after = window_after(text, end, 24).to_lowercase();
     let after = after.trim_start_matches([',', ' ', '(']);
+    let after = after
+        .strip_prefix("pt's ")
+        .or_else(|| after.strip_prefix("patient's "))
+        .or_else(|| after.strip_prefix("the pt's "))
+        .unwrap_or(after);
     [
         "son", "daughter", "wife", "husband", "niece", "nephew", "sister", "brother", "mother",
         "father", "aunt", "uncle", "grand", "cousin", "spouse",
@@ -552,6 +660,85 @@ fn neighbour_capitalised(text: &str, tokens: &[Token<'_>], first: usize, last: u
 /// On a name list (or, hyphenated, one of its parts is).
 fn is_name_word(words: &WordLists, lower: &str) -> bool {
     words.is_name(lower) || lower.split('-').any(|p| p != lower && words.is_name(p))
+}
+
+/// "'s" or "’s" right after the word.
+fn possessive_follows(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 3);
+    (after.starts_with("'s") || after.starts_with("’s"))
+        && after[after.char_indices().nth(2).map_or(after.len(), |(i, _)| i)..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// "Bell's palsy", "Hodgkin's lymphoma": an eponym's tail after the possessive.
+fn eponym_after_possessive(text: &str, end: usize) -> bool {
+    eponym_follows(text, end) || {
+        let after = window_after(text, end, 20).to_lowercase();
+        after.contains("disease") || after.contains("witness")
+    }
+}
+
+/// Verbs people do, right after a capitalised word at the start of a sentence: "Siobhan wants".
+fn person_verb_follows(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 16).to_lowercase();
+    let word: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect();
+    [
+        "wants",
+        "wanted",
+        "says",
+        "said",
+        "asks",
+        "asked",
+        "reports",
+        "reported",
+        "states",
+        "stated",
+        "called",
+        "calls",
+        "complains",
+        "denies",
+        "denied",
+        "works",
+        "worked",
+        "lives",
+        "lived",
+        "refuses",
+        "refused",
+        "fell",
+        "went",
+        "came",
+        "arrived",
+        "left",
+        "declined",
+        "agreed",
+        "prefers",
+        "needs",
+        "takes",
+        "took",
+        "uses",
+        "used",
+        "got",
+        "missed",
+        "forgot",
+        "drives",
+        "drove",
+        "walked",
+        "returned",
+        "presented",
+        "presents",
+        "requests",
+        "requested",
+        "insists",
+        "thinks",
+        "feels",
+    ]
+    .contains(&word.as_str())
 }
 
 /// "(102-year-old)", ", 92F", " 97 y/o" right after a name.
@@ -641,6 +828,15 @@ fn find_initials(
         i += 1;
     }
     for (k, t) in tokens.iter().enumerate() {
+        // "Mr. B", "Mrs K": a title and one capital letter.
+        if t.class == Class::Initial
+            && k > 0
+            && TITLES.contains(&tokens[k - 1].lower.as_str())
+            && tokens[k - 1].capitalised
+        {
+            push(t.start, t.end);
+            continue;
+        }
         let len = t.text.chars().count();
         let lower = t.text.chars().all(|c| c.is_ascii_lowercase());
         // Upper-case initials are two or three letters ("JS", "JRT"); lower-case ones two ("rh").
@@ -709,6 +905,21 @@ fn starts_with_label(after: &str) -> bool {
     .any(|label| s.starts_with(label))
 }
 
+/// "Sato, K., 96": the dot of a final initial belongs to the name when a comma follows it.
+fn with_initials_dot(text: &str, end: usize) -> usize {
+    let single_letter = text[..end]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .count()
+        == 1;
+    if single_letter && text[end..].starts_with(".,") {
+        end + 1
+    } else {
+        end
+    }
+}
+
 /// "Smith, John", "TURNER, RICHARD F", "Young, Daniel".
 fn find_comma_names(
     text: &str,
@@ -723,6 +934,32 @@ fn find_comma_names(
             continue;
         }
         let shaped = |t: &Token<'_>| t.capitalised || t.upper;
+        let lower_pair = !shaped(last)
+            && !shaped(first)
+            && words.is_first(&first.lower)
+            && first.class == Class::Strong
+            && matches!(last.class, Class::Strong | Class::Medium)
+            && words.is_name(&last.lower);
+        // "Pt: Adeyemi, Oluwaseun", "pt Gupta, Anil": after a cue, the comma form needs no list.
+        let cued = k > 0 && {
+            let prev = &tokens[k - 1];
+            let gap = &text[prev.end..last.start];
+            gap.len() <= 3
+                && gap.chars().all(|c| c.is_whitespace() || c == ':')
+                && ["pt", "patient", "name", "re"].contains(&prev.lower.as_str())
+                && prev.text != "PT"
+        };
+        if lower_pair || cued && shaped(last) && shaped(first) && last.class != Class::No {
+            let mut end = first.end;
+            if let Some(initial) = tokens.get(k + 2)
+                && initial.class == Class::Initial
+                && &text[first.end..initial.start] == " "
+            {
+                end = initial.end;
+            }
+            push(last.start, with_initials_dot(text, end));
+            continue;
+        }
         if !shaped(last) || !shaped(first) || last.class == Class::No || first.class == Class::No {
             continue;
         }

@@ -41,9 +41,12 @@ pub(crate) struct Patterns {
     vin: Regex,
     paren_id: Regex,
     udi: Regex,
+    device_id: Regex,
     po_box: Regex,
     street_lower: Regex,
     company: Regex,
+    moved_to: Regex,
+    employee_of: Regex,
     phone: Vec<Regex>,
     dates: Vec<(Regex, DateShape)>,
     age_after: Regex,
@@ -56,6 +59,7 @@ pub(crate) struct Patterns {
     employer: Regex,
     facility: Regex,
     policy_cue: Regex,
+    policy_after: Regex,
     person_cue: Regex,
     event_cue: Regex,
 }
@@ -77,23 +81,23 @@ fn re(pattern: &str) -> Regex {
 impl Patterns {
     pub(crate) fn new() -> Patterns {
         let id = r"([A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])";
-        let label_tail = r"\s*(?:#|no\.?|number|num|id|is)?\s*[:#]?\s*(?:is\s+)?";
+        let label_tail = r"\s*(?:#|no\.?|number|num|id|is)?\s*[:#-]?\s*(?:is\s+)?";
         let labelled = vec![
             (
                 re(&format!(
-                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)){label_tail}{id}"
+                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)|csn|fin|har|encounter\s*(?:#|no\.?|number|id)?|enc\s*#|visit\s*(?:#|no\.?|number|id)|epic\s*(?:#|id|no\.?)|cerner\s*(?:#|id)|id\s*[#:]|identifier){label_tail}{id}"
                 )),
                 PhiKind::Mrn,
             ),
             (
                 re(&format!(
-                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group\s*(?:#|no\.?|number)|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?\s*(?:#|no\.?|number)|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)){label_tail}{id}"
+                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group(?:\s*(?:#|no\.?|number))?|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?\s*(?:#|no\.?|number)|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)|mem\.?\s*(?:id|#)|payer\s*(?:id|#)|(?:bcbs|bcbsma|aetna|uhc|cigna|humana|kaiser|anthem|tricare|medi-?cal|masshealth|northwind|harbor)\s*(?:member\s*)?(?:id|#|number|no\.?|card)){label_tail}{id}"
                 )),
                 PhiKind::Account,
             ),
             (
                 re(&format!(
-                    r"(?i)\b(?:serial|s/n|sn|device\s*(?:id|#)|implant\s*(?:id|#)|pacemaker\s*(?:id|#)|udi|imei|mac\s+address){label_tail}{id}"
+                    r"(?i)\b(?:serial|ser\s*#|s/n|sn|udi|imei|mac\s+address|(?:device|implant|pacemaker|pacer|icd|defib(?:rillator)?|pump|cgm|transmitter|sensor|meter|monitor|stimulator|generator|lead|cpap|bipap|machine|concentrator|wheelchair|hearing\s+aid|processor|unit)\s*(?:id|#|no\.?|number|serial(?:\s*(?:#|no\.?|number))?|s/n|sn)){label_tail}{id}"
                 )),
                 PhiKind::Device,
             ),
@@ -108,14 +112,19 @@ impl Patterns {
                 PhiKind::Vehicle,
             ),
         ];
+        let device_id = re(
+            r"(?i)\b(?:pacemaker|pacer|icd|defibrillator|insulin\s+pump|pump|cgm|transmitter|sensor|glucometer|stimulator|generator|implant|concentrator|hearing\s+aid)\s+([A-Z0-9][A-Z0-9-]{4,}[A-Z0-9])\b",
+        );
         let udi = re(r"(?i)\budi\s*[:#]?\s*(\(\d{2}\)[0-9A-Za-z()]{6,})");
         let phone = vec![
             // +CC then groups: +44 20 8737 5488, +1 (206) 276-2971, +52 55 9345 5071
             re(r"\+\d{1,3}(?:[\s.-]*\(?\d{1,4}\)?){2,5}"),
             // 00 international prefix: 0049 30 123456
-            re(r"\b00\d{1,3}(?:[\s.-]\d{2,6}){2,4}\b"),
+            re(r"\b00\d{1,3}(?:[ .]\d{2,6}){2,4}\b"),
             // North American: (614) 697-2336, 1-503-396-7092, 206.892.2872, 919 259 1592
-            re(r"(?:\b1[\s.-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"),
+            re(
+                r"(?:\b1[\s.-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b(?:\s*(?:ext\.?|x)\s*\d{1,5}\b)?",
+            ),
             // Area code in parentheses, other countries: (02) 4618 9619
             re(r"\(\d{2,4}\)\s*\d{3,4}[\s.-]?\d{3,5}\b"),
             // Ten or eleven bare digits.
@@ -142,6 +151,12 @@ impl Patterns {
             ),
             (re(r"\b\d{1,2}/\d{4}\b"), DateShape::Partial),
             (
+                re(&format!(
+                    r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)\s+of\s+{MONTH}(?:\s+\d{{4}})?"
+                )),
+                DateShape::Partial,
+            ),
+            (
                 re(&format!(r"(?i)\b{MONTH}\s+\d{{4}}\b")),
                 DateShape::Partial,
             ),
@@ -167,16 +182,26 @@ impl Patterns {
             ipv6: re(r"(?i)(?:\b|::)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b"),
             ssn: re(r"\b\d{3}([- ])\d{2}([- ])\d{4}\b"),
             ssn_labelled: re(
-                r"(?i)\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:4|four)(?:\s+digits)?\s+of\s+(?:the\s+|her\s+|his\s+)?(?:ssn|social))\s*(?:#|no\.?|number|is)?\s*[:#]?\s*(\d{3}[- ]?\d{2}[- ]?\d{4}|\d{4})\b",
+                r"(?i)\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:4|four)(?:\s+digits)?\s+of\s+(?:the\s+|her\s+|his\s+)?(?:ssn|social)|ssn\s+last\s+(?:4|four))\s*(?:#|no\.?|number|is)?\s*[:#]?\s*(\d{3}[- ]?\d{2}[- ]?\d{4}|\d{4})\b",
             ),
             labelled,
             mbi: re(r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b"),
             vin: re(r"\b[A-HJ-NPR-Z0-9]{17}\b"),
             paren_id: re(r"\(([A-Z]{1,3}\d{6,10})\)"),
             udi,
-            po_box: re(r"(?i)\bp\.?\s?o\.?\s+box\s+\d+\b"),
+            device_id,
+            po_box: re(&format!(
+                r"(?i)\bp\.?\s?o\.?\s+box\s+\d+\b(?:,\s*[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}},\s*(?-i:{STATES}|{lower_states})\s+\d{{5}}(?:-\d{{4}})?\b)?",
+                lower_states = STATES.to_lowercase()
+            )),
             street_lower: re(
                 r"(?i)\b\d{2,6}\s+(?:[nsew]\.?\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:st|ave|rd|blvd|ln|street|avenue|road|lane|boulevard)\b\.?",
+            ),
+            employee_of: re(
+                r"\b([A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,2})\s+(?:employee|worker|staff\s+member|driver|associate)\b",
+            ),
+            moved_to: re(
+                r"(?i:\b(?:transferred|transfer|discharged|d/c'?d?|admitted|sent|rehab|stayed|resides|resident)\s+(?:to|from|at|in)\s+)((?:[A-Z][\w'.-]*\s+){0,3}[A-Z][\w'.-]*)",
             ),
             company: re(
                 r"\b[A-Z][\w'&.-]*(?:\s+(?:&\s+)?[A-Z][\w'&.-]*){0,3}\s+(?:Inc|LLC|Ltd|Corp|Corporation|PLC|Co|Company|Industries|Logistics|Holdings|Plumbing|Foods|Construction|Manufacturing|Trucking|Farms)\b\.?",
@@ -186,29 +211,34 @@ impl Patterns {
             age_after: re(
                 r"(?i)\b(\d{2,3})(?:\s*-?\s*(?:years?|yrs?)[\s-]*old\b|\s*-?\s*year-old\b|\s*yo\b|\s*y/o\b|\s*y\.o\.|\s*yr\b)",
             ),
-            age_sex: re(r"\b(\d{2,3})\s?[MF]\b"),
-            age_before: re(r"(?i)\b(?:age|aged|age:)\s*(\d{2,3})\b"),
+            age_sex: re(r"\b(\d{2,3})\s?y?[MF]\b"),
+            age_before: re(r"(?i)\b(?:age|aged)\s*[:(]?\s*(\d{2,3})\b"),
             zip_labelled: re(r"(?i)\bzip(?:\s*code)?\b[^\d\n]{0,25}?(\d{5}(?:-\d{4})?)\b"),
             zip_plus4: re(r"(?:^|[^\d-])(\d{5}-\d{4})\b"),
             address: re(&format!(
-                r"\b\d{{2,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'.-]*\s+){{1,3}}{STREET}\b\.?(?:,?\s+(?:Apt\.?|Suite|Ste\.?|Unit|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){{0,3}},\s*{STATES}\s+\d{{5}}(?:-\d{{4}})?)?"
+                r"\b\d{{2,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'.-]*\s+){{1,3}}{STREET}\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?(?:,?\s+(?:Apt\.?|Suite|Ste\.?|Unit|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){{0,3}},\s*{STATES}\s+\d{{5}}(?:-\d{{4}})?)?"
             )),
             address_any_case: re(&format!(
-                r"(?i)\b\d{{2,6}}\s+(?:[a-z][a-z'.-]*\s+){{1,4}}[a-z]+\.?(?:,?\s+(?:apt\.?|suite|ste\.?|unit|#)\s*[a-z0-9-]+)?,\s*[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}},\s*(?-i:{STATES}|{lower_states})\s+\d{{5}}(?:-\d{{4}})?\b",
+                r"(?i)\b\d{{1,6}}\s+(?:[a-z][a-z'.-]*\s+){{1,4}}[a-z]+\.?(?:,?\s+(?:apt\.?|suite|ste\.?|unit|#)\s*[a-z0-9-]+)?,\s*[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}},\s*(?-i:{STATES}|{lower_states})\s+\d{{5}}(?:-\d{{4}})?\b",
                 lower_states = STATES.to_lowercase()
             )),
             employer: re(
-                r"(?i:\b(?:works?\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server)\s+(?:at|for))[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
+                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server)\s+(?:at|for))[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
             ),
             facility: re(
-                r"(?i:\b(?:from|at|to|in)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room)\b|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",
+                r"(?i:\b(?:from|at|to|in)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room|Memory\s+Care|Regional|MinuteClinic)\b|Klini(?:kum|k)\s+[A-Z][\w-]*(?:\s+am\s+[A-Z][\w-]*)?|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",
+            ),
+            // After a date, only words that make it a document's date: "the June 2024 update",
+            // "On March 28, 2002, CMS determined".
+            policy_after: re(
+                r"(?i)\b(?:updat\w*|revision|revised|version|edition|release|effective|transmittal|decision|cms|medicare|centers\s+for|federal|register)\b",
             ),
             person_cue: re(
                 r"(?i)(?:\b(?:dob|born|birth\w*|adm|admit\w*|admission|discharg\w*|died|death|deceased|dos|dod|expired)\b|\bd\.o\.b\b|\bd/c|\bs/p\b)",
             ),
             // An event of the patient's right before a date without a year: "surgery on", "seen 3/2".
             event_cue: re(
-                r"(?i)\b(?:surgery|procedure|seen|visit|onset|fell|fall|injur\w*|op|presented|arrived|transferred|started|stopped|last\s+dose|tested|scan|ct|mri|x-?ray|delivered|since)\b",
+                r"(?i)\b(?:surgery|procedure|seen|visit|onset|fell|fall|injur\w*|op|presented|arrived|transferred|started|stopped|resume|restart\w*|last\s+dose|dose\s+was|tested|scan|ct|mri|x-?ray|delivered|since|intubated|extubated|shot|vaccin\w*|given|got)\b",
             ),
             policy_cue: re(
                 r"(?i)\b(?:effective|eff\.?|as\s+of|as-of|version|v\d+(?:\.\d+)?|revis\w*|updat\w*|retire\w*|terminat\w*|supersed\w*|replac\w*|polic\w*|protocol|in\s+force|in\s+effect|ncd|lcd|published|issued|approved|dated|on\s+or\s+(?:after|before)|prior\s+to|between|through|until|register|notice|claims|covered|coverage|excluded|medicare|cms|food\s+and\s+drug|fda|commission|implementation|transmittal|at\s+this\s+time|rendered|up\s+to|established|regulations?|decision|announced|determin\w*|federal|pharmacopoeia|statute|enacted|program|standards|classified|centers\s+for)\b",
@@ -306,6 +336,18 @@ impl Patterns {
         for c in self.paren_id.captures_iter(text) {
             push_group(out, &c, 1, PhiKind::Mrn, priority::LABELLED);
         }
+        for c in self.device_id.captures_iter(text) {
+            let Some(m) = c.get(1) else { continue };
+            let value = m.as_str();
+            let digits = value.chars().filter(char::is_ascii_digit).count();
+            // "pump E0784" is a HCPCS code and "sensor 99213" a CPT code, not a serial number.
+            let code = value.len() == 5
+                && (value.chars().all(|c| c.is_ascii_digit())
+                    || value.starts_with(|c: char| c.is_ascii_uppercase()) && digits == 4);
+            if digits >= 3 && !code {
+                push(out, m.start(), m.end(), PhiKind::Device, priority::LABELLED);
+            }
+        }
         for c in self.udi.captures_iter(text) {
             push_group(out, &c, 1, PhiKind::Device, priority::LABELLED);
         }
@@ -376,6 +418,50 @@ impl Patterns {
                 }
             }
         }
+        for c in self.employee_of.captures_iter(text) {
+            let Some(m) = c.get(1) else { continue };
+            let name = m.as_str();
+            let first = name.split_whitespace().next().unwrap_or("");
+            // "a Walmart employee", not "Healthcare worker" or "The driver".
+            if !is_payer(name)
+                && ![
+                    "The",
+                    "A",
+                    "An",
+                    "Our",
+                    "Healthcare",
+                    "Health",
+                    "Hospital",
+                    "Care",
+                    "Social",
+                    "Home",
+                ]
+                .contains(&first)
+                && !sentence_initial(text, m.start())
+            {
+                push(
+                    out,
+                    m.start(),
+                    m.end(),
+                    PhiKind::Employer,
+                    priority::ORGANISATION - 1,
+                );
+            }
+        }
+        for c in self.moved_to.captures_iter(text) {
+            let Some(m) = c.get(1) else { continue };
+            let name = m.as_str();
+            // "transferred to ICU" is a unit; a facility's name has lower-case letters.
+            if name.chars().any(char::is_lowercase) && !name.contains("Brigid") && !is_unit(name) {
+                push(
+                    out,
+                    m.start(),
+                    m.end(),
+                    PhiKind::Facility,
+                    priority::ORGANISATION - 2,
+                );
+            }
+        }
         for c in self.facility.captures_iter(text) {
             if let Some(m) = c.get(1) {
                 let name = m.as_str();
@@ -407,14 +493,16 @@ impl Patterns {
                 if !plausible_date(&text[start..end]) {
                     continue;
                 }
-                let just_before = window_before(text, start, 24);
+                let just_before = window_before(text, start, 16);
                 let person = self.person_cue_strong(just_before);
                 let keep = match shape {
                     // A full date is the person's unless a policy word says it is a policy's date.
                     DateShape::Full => !person && self.policy_nearby(text, start, end),
                     // "June 2024", "3/14", "03/1952": a date only after a birth/admission/… cue, or
                     // an event of the person's ("surgery on Jan 5th", "seen 3/2").
-                    DateShape::Partial => !person && !self.event_cue.is_match(just_before),
+                    DateShape::Partial => {
+                        !person && !self.event_cue.is_match(window_before(text, start, 40))
+                    }
                 };
                 if !keep {
                     out.push(Candidate {
@@ -433,7 +521,7 @@ impl Patterns {
         let after = window_after(text, end, 40);
         self.policy_cue.is_match(window_before(text, start, 48))
             || self
-                .policy_cue
+                .policy_after
                 .is_match(after.split(['.', ';', '?']).next().unwrap_or(""))
     }
 
@@ -467,6 +555,50 @@ fn is_document_id(value: &str) -> bool {
     ["-POL-", "-PROT-", "NCD", "LCD"]
         .iter()
         .any(|marker| upper.contains(marker))
+}
+
+/// At the start of the text or of a sentence.
+fn sentence_initial(text: &str, at: usize) -> bool {
+    let before = window_before(text, at, 4).trim_end();
+    before.is_empty() || before.ends_with(['.', '!', '?', ':', ';', '—', '\n'])
+}
+
+/// Hospital units and departments the patient moves between inside our own hospital.
+fn is_unit(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "icu",
+        "ed",
+        "er",
+        "or",
+        "pacu",
+        "micu",
+        "sicu",
+        "nicu",
+        "picu",
+        "ccu",
+        "step",
+        "tele",
+        "the",
+        "home",
+        "floor",
+        "ward",
+        "unit",
+        "hospice",
+        "rehab",
+        "surgery",
+        "radiology",
+        "cath",
+        "dialysis",
+        "our",
+        "this",
+        "another",
+        "outside",
+        "an",
+        "a",
+    ]
+    .iter()
+    .any(|u| lower == *u || lower.starts_with(&format!("{u} ")))
 }
 
 /// "12 weeks st…": a number with a unit is a dose or an interval, never a house number.
@@ -556,6 +688,16 @@ fn is_public_url(url: &str) -> bool {
         "record",
         "wound",
     ];
+    // A government or WHO page is public unless its link carries a record or person id.
+    if host.ends_with(".gov") || host.ends_with("who.int") {
+        let long_number = path
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|run| run.len() >= 6);
+        return !(path.contains("pid=")
+            || path.contains("mrn")
+            || path.contains("patient=")
+            || long_number);
+    }
     let personal = PERSONAL_HOSTS.iter().any(|h| host.contains(h))
         || PERSONAL_PATHS.iter().any(|p| path.contains(p))
         || host.ends_with(".info") && !path.is_empty();

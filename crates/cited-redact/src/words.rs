@@ -218,9 +218,55 @@ const FUNCTION_WORDS: &[&str] = &[
     "under", "after", "before", "about", "again", "back", "still", "just", "very", "more", "most",
     "less", "least", "new", "old", "i", "me", "my", "you", "your", "us", "its", "him", "hers",
     "ok", "okay", "pls", "please", "thanks", "says", "said", "asks", "asked", "needs", "need",
-    "got", "get", "gets", "now", "today", "tonight", "see", "also", "shall",
+    "got", "get", "gets", "now", "today", "tonight", "see", "also", "shall", "vs", "pt", "pts",
 ];
 
+/// Holidays and plan names capitalised like a name.
+const NOT_NAMES: &[&str] = &[
+    "ramadan",
+    "easter",
+    "christmas",
+    "thanksgiving",
+    "passover",
+    "diwali",
+    "lent",
+    "hanukkah",
+    "eid",
+    "kippur",
+    "hospice",
+    "medigap",
+    "tricare",
+    "cobra",
+    "hipaa",
+    "polst",
+    "molst",
+    "meniere",
+    "menière",
+    "jehovah",
+];
+
+/// "lópez" → "lopez", "nguyễn" → "nguyen": the Census lists are written without accents.
+pub(crate) fn fold(lower: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if lower.is_ascii() {
+        return std::borrow::Cow::Borrowed(lower);
+    }
+    let folded: String = lower
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .map(|c| match c {
+            'ł' => 'l',
+            'đ' => 'd',
+            'ø' => 'o',
+            'ı' => 'i',
+            'ß' => 's',
+            other => other,
+        })
+        .collect();
+    std::borrow::Cow::Owned(folded)
+}
+
+/// The lists, as sets of lower-case words.
 pub(crate) struct WordLists {
     first: HashSet<&'static str>,
     last: HashSet<&'static str>,
@@ -248,7 +294,9 @@ impl WordLists {
             never: NEVER_NAMES
                 .iter()
                 .chain(FUNCTION_WORDS)
+                .chain(NOT_NAMES)
                 .chain(crate::names::CUE_WORDS)
+                .chain(crate::names::TITLES)
                 .copied()
                 .collect(),
         }
@@ -256,12 +304,21 @@ impl WordLists {
 
     /// A first name of the Census list.
     pub(crate) fn is_first(&self, lower: &str) -> bool {
-        self.first.contains(lower)
+        self.first.contains(lower) || self.first.contains(fold(lower).as_ref())
     }
 
     /// A first name or surname of the Census lists.
     pub(crate) fn is_name(&self, lower: &str) -> bool {
-        self.first.contains(lower) || self.last.contains(lower)
+        if self.first.contains(lower) || self.last.contains(lower) {
+            return true;
+        }
+        // "o'brien" → "obrien", "lópez" → "lopez".
+        let folded: String = fold(lower)
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '’'))
+            .collect();
+        folded != lower
+            && (self.first.contains(folded.as_str()) || self.last.contains(folded.as_str()))
     }
 
     /// A word health writers use in lower case.
