@@ -80,12 +80,20 @@ fn asks_are_recorded_and_the_log_proves_itself() {
     );
     assert!(first["citations"][0]["content_hash"].is_string());
     assert!(first["retrieved"].as_array().is_some_and(|r| !r.is_empty()));
-    for planted in ["John Smith", "00482913", "antibiotics be given"] {
+    // The question is kept redacted: the clinical words stay, the identifiers do not.
+    for planted in ["John Smith", "00482913"] {
         assert!(
             !records[0].json.contains(planted),
-            "the record keeps the question's text: {planted}"
+            "the record keeps an identifier: {planted}"
         );
     }
+    let question = first["question"].as_str().expect("redacted question");
+    assert!(
+        question.contains("[NAME]") && question.contains("[MRN]"),
+        "placeholders: {question}"
+    );
+    assert!(question.contains("antibiotics be given"), "{question}");
+    assert_eq!(first["redacted"], true);
     let second: serde_json::Value = serde_json::from_str(&records[1].json).expect("json");
     assert_eq!(second["review_id"], review_id.as_str());
     assert_eq!(

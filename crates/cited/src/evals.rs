@@ -76,6 +76,10 @@ pub struct KeyedCase {
     draft_correct: bool,
     /// The outcome under the configured thresholds is right.
     correct: bool,
+    /// For questions that name versions (version traps): every citation of the expected documents is
+    /// of an expected version, and there is one; for a retired policy (expect withheld), no confident
+    /// answer. `None` when the question names no version.
+    right_version: Option<bool>,
     missing_facts: Vec<String>,
     forbidden_found: Vec<String>,
     answer: Option<String>,
@@ -120,6 +124,9 @@ pub struct HalfReport {
     calibration_error: f64,
     risk_coverage: Vec<Coverage>,
     by_kind: BTreeMap<String, (usize, usize)>,
+    /// Questions that name versions: (citing only the right version, or withheld for a retired policy;
+    /// how many).
+    right_version: (usize, usize),
 }
 
 /// `cited eval answers` on keyed question sets.
@@ -256,6 +263,18 @@ pub fn answers(engine: &Engine, paths: &[PathBuf], split: &str) -> Result<KeyedR
             AnswerStatus::Answered
         };
         let answered = status == AnswerStatus::Answered;
+        let right_version = if q.versions.is_empty() && !q.kind.starts_with("version") {
+            None
+        } else if q.expect == "withheld" {
+            Some(!answered)
+        } else {
+            let of_doc: Vec<&cited_core::Citation> = response
+                .citations
+                .iter()
+                .filter(|c| q.docs.is_empty() || q.docs.contains(&c.doc_id))
+                .collect();
+            Some(!of_doc.is_empty() && of_doc.iter().all(|c| q.versions.contains(&c.version)))
+        };
         // A withheld question is right when it is not answered (and says what its key facts name, e.g.
         // "retired" with the date); an answerable one when the answer is right.
         let correct = match q.expect.as_str() {
@@ -273,6 +292,7 @@ pub fn answers(engine: &Engine, paths: &[PathBuf], split: &str) -> Result<KeyedR
             confidence: response.confidence,
             draft_correct,
             correct,
+            right_version,
             missing_facts,
             forbidden_found,
             answer: response.answer,
@@ -400,6 +420,13 @@ fn half(name: &str, cases: &[&KeyedCase], threshold: f32, floor: f32) -> HalfRep
         calibration_error,
         risk_coverage,
         by_kind,
+        right_version: (
+            cases
+                .iter()
+                .filter(|c| c.right_version == Some(true))
+                .count(),
+            cases.iter().filter(|c| c.right_version.is_some()).count(),
+        ),
     }
 }
 
@@ -458,6 +485,13 @@ pub fn print_answers(report: &KeyedReport) -> Result<()> {
             .map(|(k, (ok, n))| format!("{k} {ok}/{n}"))
             .collect();
         outln!("  by kind: {}", kinds.join(", "));
+        let (ok, n) = h.right_version;
+        if n > 0 {
+            outln!(
+                "  right version cited       {ok}/{n} ({:.1} %; a retired policy: not answered)",
+                100.0 * share(ok, n)
+            );
+        }
     }
     Ok(())
 }
