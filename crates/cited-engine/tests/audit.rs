@@ -223,3 +223,61 @@ fn hex_leaf(json: &str) -> String {
         json.as_bytes(),
     ))
 }
+
+#[test]
+fn a_cited_version_stays_openable_after_it_is_superseded_and_its_file_deleted() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let src = tempfile::tempdir().expect("tempdir");
+    let engine = engine(data.path());
+    let v1 = std::fs::read_to_string(repo_root().join("corpus/protocols/sepsis-bundle.v1.md"))
+        .expect("read v1");
+    let v1_path = write(src.path(), "sepsis-bundle.v1.md", &v1);
+    engine
+        .ingest_paths(&[src.path().to_path_buf()], &mut no_progress())
+        .expect("ingest v1");
+    // Asked while v1 is the only version: the answer cites v1.
+    let answer = ask(
+        &engine,
+        "How soon must antibiotics be given in sepsis?",
+        false,
+    );
+    let cited = answer
+        .citations
+        .iter()
+        .find(|c| c.doc_id == "SBH-PROT-001")
+        .expect("a citation of the sepsis bundle")
+        .clone();
+    assert_eq!(cited.version, "1");
+    let before = version_text(&engine, "SBH-PROT-001", "1");
+
+    // v2 supersedes it, and the file of v1 is deleted from the folder.
+    let v2 = std::fs::read_to_string(repo_root().join("corpus/protocols/sepsis-bundle.v2.md"))
+        .expect("read v2");
+    write(src.path(), "sepsis-bundle.v2.md", &v2);
+    std::fs::remove_file(&v1_path).expect("delete v1's file");
+    engine
+        .ingest_paths(&[src.path().to_path_buf()], &mut no_progress())
+        .expect("ingest v2");
+
+    // The version the record cites opens exactly as it was, and the cited span still quotes it.
+    let opened = engine
+        .open_version("SBH-PROT-001", "1", &Access::Operator)
+        .expect("v1 still opens");
+    assert_eq!(opened.text, before, "the text is unchanged");
+    assert_eq!(opened.view.version.content_hash, cited.content_hash);
+    assert_eq!(opened.view.status.to_string(), "superseded");
+    assert_eq!(&opened.text[cited.start..cited.end], cited.quote);
+    let records = engine
+        .audit_records(&AuditQuery {
+            doc_id: Some("SBH-PROT-001".into()),
+            version: Some("1".into()),
+            ..AuditQuery::default()
+        })
+        .expect("records");
+    let record: serde_json::Value = serde_json::from_str(&records[0].json).expect("json");
+    assert_eq!(
+        record["citations"][0]["content_hash"].as_str(),
+        Some(cited.content_hash.as_str()),
+        "the record names the exact text it cited"
+    );
+}
