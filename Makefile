@@ -61,12 +61,14 @@ eval-verify: models deps build
 		--json > evals/verify-adversarial.results.json
 	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl
 
-## The PHI redactor: planted identifiers per type on both halves of evals/phi, and every sentence of the
+## The PHI redactor: planted identifiers per type on every set of evals/phi, and every sentence of the
 ## NCDs and the sample hospital (documents hold no patient data: each change is a false positive).
 eval-redact: build
-	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/check.jsonl \
+	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/dev2.jsonl \
+		--cases evals/phi/dev3.jsonl --cases evals/phi/check.jsonl \
 		--corpus $(SHARED)/ncd --corpus corpus --json > evals/phi.results.json
-	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/check.jsonl \
+	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/dev2.jsonl \
+		--cases evals/phi/dev3.jsonl --cases evals/phi/check.jsonl \
 		--corpus $(SHARED)/ncd --corpus corpus
 
 ## Version traps: fixture documents whose later versions changed a number or a criterion or retired

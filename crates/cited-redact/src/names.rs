@@ -60,6 +60,24 @@ const STRONG_CUES: &[&str] = &[
     "boyfriend",
     "girlfriend",
     "sibling",
+    "mum",
+    "abuela",
+    "abuelo",
+    "madre",
+    "padre",
+    "hija",
+    "hijo",
+    "esposo",
+    "esposa",
+    "hermana",
+    "hermano",
+    "nieta",
+    "nieto",
+    "fiancée",
+    "fiancé",
+    "carer",
+    "poa",
+    "nok",
 ];
 
 /// Words after which a capitalised first name is probably a person ("for Amy", "can Rose").
@@ -99,7 +117,10 @@ const RELATIONS: &[&str] = &[
 ];
 
 /// Titles: whatever follows is a name, in any case ("mrs o'brien").
-pub(crate) const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr"];
+pub(crate) const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "mx", "dr", "smt", "shri", "sri", "alhaji", "alhaja", "sra", "sr",
+    "srta", "mme", "mlle", "herr", "frau", "madam", "madame", "rev", "pastor", "sheikh",
+];
 
 /// Words after which one capitalised word may be a person's name.
 const SINGLE_CUES: &[&str] = &[
@@ -248,6 +269,8 @@ pub(crate) fn find(text: &str, words: &WordLists, formed: &[Candidate], out: &mu
     find_comma_names(text, words, &tokens, &mut push);
 
     find_runs(text, words, &tokens, &inside_formed, &mut push);
+    find_shaped_names(text, words, &tokens, &mut push);
+    merge_names(out);
     // "pt Thanh Trần, 90, lives …": a bare number right after a name is the person's age.
     let names: Vec<(usize, usize)> = out
         .iter()
@@ -275,6 +298,175 @@ pub(crate) fn find(text: &str, words: &WordLists, formed: &[Candidate], out: &mu
     }
 }
 
+/// Names with a shape the word-by-word runs miss: after a field label ("Pt: BIN ABDULLAH, AHMAD
+/// FAUZI |"), with a nickname in quotes (Harold "Hal" Whitcombe), with particles ("de la Cruz", "van
+/// der Berg", "bin Hamid"), led by initials ("T. Oyelowo", "K. S. Ramachandran").
+fn find_shaped_names(
+    text: &str,
+    words: &WordLists,
+    tokens: &[Token<'_>],
+    push: &mut dyn FnMut(usize, usize),
+) {
+    let name_like = |t: &Token<'_>| {
+        matches!(t.class, Class::Strong | Class::Weak)
+            || t.class == Class::Medium
+                && (t.capitalised || t.upper)
+                && is_name_word(words, &t.lower)
+    };
+    for (k, t) in tokens.iter().enumerate() {
+        // A field label: what follows up to the next field is the name.
+        let label = [
+            "pt",
+            "patient",
+            "name",
+            "subscriber",
+            "beneficiary",
+            "insured",
+            "guardian",
+        ]
+        .contains(&t.lower.as_str())
+            && text[t.end..].starts_with(':')
+            && t.text != "PT";
+        if label {
+            let start =
+                t.end + 1 + (text[t.end + 1..].len() - text[t.end + 1..].trim_start().len());
+            let mut end = start;
+            let mut named = 0;
+            for u in tokens[k + 1..].iter() {
+                let gap = &text[end..u.start];
+                let first = end == start;
+                let ok_gap = first && u.start == start
+                    || !first
+                        && (gap == " " || gap == ", " || gap == ". " || gap == "." || gap == "-");
+                if !ok_gap || u.class == Class::No && !PARTICLES.contains(&u.lower.as_str()) {
+                    break;
+                }
+                if name_like(u) || u.class == Class::Initial {
+                    named += 1;
+                }
+                end = u.end;
+                if text[end..].starts_with('.') && u.class == Class::Initial {
+                    end += 1;
+                }
+            }
+            let shouting_or_capital =
+                tokens[k + 1..]
+                    .iter()
+                    .take_while(|u| u.end <= end)
+                    .all(|u| {
+                        u.capitalised
+                            || u.upper
+                            || PARTICLES.contains(&u.lower.as_str())
+                            || u.class == Class::Initial
+                    });
+            if named >= 1 && end > start && shouting_or_capital {
+                push(start, end);
+            }
+        }
+        // Harold "Hal" Whitcombe.
+        if t.capitalised && name_like(t) {
+            let after = &text[t.end..];
+            if let Some(rest) = after
+                .strip_prefix(" \"")
+                .or_else(|| after.strip_prefix(" “"))
+                .or_else(|| after.strip_prefix(" '"))
+                .or_else(|| after.strip_prefix(" ‘"))
+            {
+                let nick_len = rest
+                    .chars()
+                    .take_while(|c| c.is_alphabetic())
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+                let closing = &rest[nick_len..];
+                if nick_len > 0 && closing.starts_with(['"', '”', '\'', '’']) {
+                    let after_close = t.end
+                        + (after.len() - rest.len())
+                        + nick_len
+                        + closing.chars().next().map_or(0, char::len_utf8);
+                    if let Some(last) = tokens.iter().find(|u| u.start == after_close + 1)
+                        && last.capitalised
+                        && text[after_close..].starts_with(' ')
+                    {
+                        push(t.start, last.end);
+                    }
+                }
+            }
+        }
+        // "de la Cruz", "van der Berg", "bin Hamid": a name, particles, a capitalised name.
+        if name_like(t) && (t.capitalised || t.upper || words.is_first(&t.lower)) {
+            let mut m = k + 1;
+            while m < tokens.len()
+                && PARTICLES.contains(&tokens[m].lower.as_str())
+                && text[tokens[m - 1].end..tokens[m].start] == *" "
+            {
+                m += 1;
+            }
+            if m > k + 1
+                && let Some(last) = tokens.get(m)
+                && text[tokens[m - 1].end..last.start] == *" "
+                && (last.capitalised || last.upper || !t.capitalised && name_like(last))
+                && last.class != Class::No
+            {
+                push(t.start, last.end);
+            }
+        }
+        // "T. Oyelowo", "K. S. Ramachandran", "H. van Rijn".
+        if t.class == Class::Initial
+            && text[t.end..].starts_with(". ")
+            && (k == 0 || !TITLES.contains(&tokens[k - 1].lower.as_str()))
+        {
+            let mut m = k + 1;
+            while m < tokens.len()
+                && tokens[m].class == Class::Initial
+                && text[tokens[m].end..].starts_with(". ")
+            {
+                m += 1;
+            }
+            while m < tokens.len() && PARTICLES.contains(&tokens[m].lower.as_str()) {
+                m += 1;
+            }
+            if let Some(last) = tokens.get(m)
+                && last.capitalised
+                && matches!(last.class, Class::Strong | Class::Weak)
+                && !words.is_proper(&last.lower)
+            {
+                push(t.start, last.end);
+            }
+        }
+    }
+}
+
+/// Overlapping or touching names become one: "María José Contreras" + "Contreras de la Fuente".
+fn merge_names(out: &mut Vec<Candidate>) {
+    let mut names: Vec<Candidate> = out
+        .iter()
+        .filter(|c| c.kind == PhiKind::Name)
+        .copied()
+        .collect();
+    if names.len() < 2 {
+        return;
+    }
+    out.retain(|c| c.kind != PhiKind::Name);
+    names.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
+    let mut merged: Vec<Candidate> = Vec::new();
+    for c in names {
+        if let Some(last) = merged.last_mut()
+            && c.start <= last.end
+        {
+            last.end = last.end.max(c.end);
+            continue;
+        }
+        merged.push(c);
+    }
+    out.extend(merged);
+}
+
+/// Lower-case words inside names: "de la Cruz", "van der Berg", "bin Abdullah", "o neill".
+const PARTICLES: &[&str] = &[
+    "de", "del", "la", "las", "los", "van", "der", "den", "von", "bin", "binti", "ibn", "al", "el",
+    "da", "di", "dos", "das", "du", "le", "ter", "ten", "y", "o", "mac", "st",
+];
+
 /// " 00482913", ", 5566778" or " #771234" right after a name: 6 to 9 digits (10 are a phone number).
 fn record_number_after(text: &str, end: usize) -> Option<(usize, usize)> {
     let after = window_after(text, end, 16);
@@ -292,24 +484,45 @@ fn record_number_after(text: &str, end: usize) -> Option<(usize, usize)> {
 
 /// ", 96," or " (91)" right after `end`, 90 or over: the start and length of the digits.
 fn bare_age_after(text: &str, end: usize) -> Option<(usize, usize)> {
-    let after = window_after(text, end, 12);
+    let after = window_after(text, end, 32);
+    // "(hip fx, 99)": the last number inside parentheses right after the name.
+    if let Some(inner) = after
+        .strip_prefix(" (")
+        .and_then(|r| r.split_once(')'))
+        .map(|(i, _)| i)
+        && let Some(last) = inner.rsplit([',', ' ']).next()
+        && (2..=3).contains(&last.len())
+        && last.chars().all(|c| c.is_ascii_digit())
+        && last.parse::<u32>().is_ok_and(|v| (90..=130).contains(&v))
+    {
+        let at = end + 2 + inner.len() - last.len();
+        return Some((at, last.len()));
+    }
     let trimmed = after.trim_start_matches([',', ' ', '(']);
-    let skipped = after.len() - trimmed.len();
+    let mut skipped = after.len() - trimmed.len();
     if skipped == 0 {
         return None;
     }
-    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-    let value: u32 = trimmed[..digits].parse().ok()?;
-    let next = trimmed[digits..].chars().next();
-    let closed = next.is_none_or(|c| {
-        c == ','
-            || c == ')'
-            || c == ';'
-            || c == ' '
-                && !trimmed[digits..]
-                    .trim_start()
-                    .starts_with(|c: char| c.is_ascii_digit() || c.is_alphabetic())
-    });
+    // ", is 98 and", ", aged 95"
+    let mut rest = trimmed;
+    for verb in ["is ", "was ", "aged ", "age "] {
+        if let Some(r) = rest.strip_prefix(verb) {
+            skipped += verb.len();
+            rest = r;
+            break;
+        }
+    }
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let value: u32 = rest[..digits].parse().ok()?;
+    let tail = rest[digits..].trim_start();
+    let next = rest[digits..].chars().next();
+    let closed = next.is_none_or(|c| c == ',' || c == ')' || c == ';' || c == '.')
+        || [
+            "and", "years", "yrs", "años", "anos", "yo", "y/o", "with", "w/", "—", "-", "(",
+        ]
+        .iter()
+        .any(|w| tail.starts_with(w))
+        || tail.is_empty();
     ((2..=3).contains(&digits) && (90..=130).contains(&value) && closed)
         .then_some((end + skipped, digits))
 }
@@ -380,6 +593,18 @@ fn accept(
                 || !first.ascii;
             return named.then_some((a, b));
         }
+        // "his wife will drop it off": an ordinary word after a word-like first ends the name.
+        if !first.capitalised
+            && first.class == Class::Medium
+            && run.len() >= 2
+            && run[1..].iter().any(|t| {
+                !t.capitalised
+                    && (t.class == Class::Medium && !words.is_first(&t.lower)
+                        || english_shape(&t.lower))
+            })
+        {
+            return None;
+        }
         // "the pt left running": an ordinary word that is no first name does not start a name.
         if !first.capitalised && first.class == Class::Medium && !words.is_first(&first.lower) {
             return None;
@@ -414,6 +639,16 @@ fn accept(
             break;
         }
         b -= 1;
+    }
+    // "keyed Dorcas Ampofo's": lower-case words before a capitalised name are not part of it.
+    while a < b
+        && !run[a].capitalised
+        && !run[a].upper
+        && run[a + 1..=b]
+            .iter()
+            .all(|t| t.capitalised || t.class == Class::Initial)
+    {
+        a += 1;
     }
     // Leading ordinary words go while a name of two words with a list name remains: "will hope
     // martinez" (but "for summer ruiz" keeps "summer": "for" introduces it).
@@ -466,12 +701,15 @@ fn accept(
         let ok = if any_upper || in_title || hyphenated_eponym || tail_inside {
             false
         } else if all_weak {
-            foreign || age_follows
+            // "vũ bùi", "linh dương": at most one word on no name list ("habla solo español" has two).
+            foreign
+                && (all_capitalised
+                    || r.iter().filter(|t| !is_name_word(words, &t.lower)).count() <= 1)
+                || age_follows
+                || all_capitalised && possessive_follows(text, r[r.len() - 1].end)
         } else if all_capitalised {
             // "Will Okafor": a word-like first name at the start stands when the next word is a name.
-            let other_named = r[1..]
-                .iter()
-                .any(|t| matches!(t.class, Class::Strong | Class::Weak));
+            let other_named = r[1..].iter().any(|t| t.class == Class::Strong);
             (lead_first || strong(r) || foreign)
                 && (!(sentence_start(text, r[0].start) && r[0].class == Class::Medium)
                     || age_follows
@@ -480,7 +718,9 @@ fn accept(
             lead_strong_first && rest_listed
                 || lead_first && r[1..].iter().any(|t| t.class == Class::Strong)
                 || (cue == Cue::Weak || age_follows) && unknown_then_listed
-                || foreign && no_common
+                || foreign
+                    && no_common
+                    && r.iter().filter(|t| !is_name_word(words, &t.lower)).count() <= 1
         };
         return ok.then_some((a, b));
     }
@@ -584,6 +824,9 @@ fn cue_before(text: &str, tokens: &[Token<'_>], at: usize) -> Cue {
         return Cue::Strong;
     }
     if word == "dr" && prev.capitalised {
+        return Cue::Strong;
+    }
+    if TITLES.contains(&word) && word != "dr" && word != "ms" {
         return Cue::Strong;
     }
     if STRONG_CUES.contains(&word) {
@@ -940,15 +1183,38 @@ fn find_comma_names(
             && first.class == Class::Strong
             && matches!(last.class, Class::Strong | Class::Medium)
             && words.is_name(&last.lower);
-        // "Pt: Adeyemi, Oluwaseun", "pt Gupta, Anil": after a cue, the comma form needs no list.
-        let cued = k > 0 && {
-            let prev = &tokens[k - 1];
-            let gap = &text[prev.end..last.start];
-            gap.len() <= 3
-                && gap.chars().all(|c| c.is_whitespace() || c == ':')
-                && ["pt", "patient", "name", "re"].contains(&prev.lower.as_str())
-                && prev.text != "PT"
+        // "· Kowalczyk-Nowak, Bożena ·", "Registration: Fitzgerald-Obi, Ngozi |": a comma form that is a
+        // field of its own, between delimiters, needs no list either.
+        let field_start = window_before(text, last.start, 4)
+            .trim_end()
+            .chars()
+            .last()
+            .is_none_or(|c| "|·•:(\n—".contains(c));
+        let field_end = {
+            let after = &text[first.end..];
+            let after = after.strip_prefix(|c: char| c == ' ').map_or(after, |a| {
+                // a middle initial: " J." / " A"
+                let mut chars = a.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), Some('.')) if c.is_uppercase() => &a[2..],
+                    _ => after,
+                }
+            });
+            after.is_empty()
+                || after.starts_with("  ")
+                || after
+                    .trim_start()
+                    .starts_with(['|', '·', '•', '(', '\n', '—'])
         };
+        let cued = field_start && field_end
+            || k > 0 && {
+                let prev = &tokens[k - 1];
+                let gap = &text[prev.end..last.start];
+                gap.len() <= 3
+                    && gap.chars().all(|c| c.is_whitespace() || c == ':')
+                    && ["pt", "patient", "name", "re"].contains(&prev.lower.as_str())
+                    && prev.text != "PT"
+            };
         if lower_pair || cued && shaped(last) && shaped(first) && last.class != Class::No {
             let mut end = first.end;
             if let Some(initial) = tokens.get(k + 2)

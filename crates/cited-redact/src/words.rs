@@ -219,6 +219,8 @@ const FUNCTION_WORDS: &[&str] = &[
     "less", "least", "new", "old", "i", "me", "my", "you", "your", "us", "its", "him", "hers",
     "ok", "okay", "pls", "please", "thanks", "says", "said", "asks", "asked", "needs", "need",
     "got", "get", "gets", "now", "today", "tonight", "see", "also", "shall", "vs", "pt", "pts",
+    "re", "su", "sus", "lo", "en", "por", "para", "con", "es", "soy", "mi", "tu", "que", "se",
+    "un", "una", "les", "des", "et", "au", "la", "las", "los", "el", "del",
 ];
 
 /// Holidays and plan names capitalised like a name.
@@ -243,6 +245,25 @@ const NOT_NAMES: &[&str] = &[
     "meniere",
     "menière",
     "jehovah",
+    "mum",
+    "mom",
+    "dad",
+    "mama",
+    "papa",
+    "nana",
+    "granny",
+    "grandma",
+    "grandpa",
+    "re",
+    "fwd",
+    "fw",
+    "hola",
+    "hi",
+    "hello",
+    "dear",
+    "thanks",
+    "regards",
+    "team",
 ];
 
 /// "lópez" → "lopez", "nguyễn" → "nguyen": the Census lists are written without accents.
