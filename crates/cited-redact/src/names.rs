@@ -1196,7 +1196,7 @@ fn find_comma_names(
                 // a middle initial: " J." / " A"
                 let mut chars = a.chars();
                 match (chars.next(), chars.next()) {
-                    (Some(c), Some('.')) if c.is_uppercase() => &a[2..],
+                    (Some(c), Some('.')) if c.is_uppercase() => &a[c.len_utf8() + 1..],
                     _ => after,
                 }
             });

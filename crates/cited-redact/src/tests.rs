@@ -63,3 +63,26 @@ fn offsets_are_bytes_on_char_boundaries() {
         assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
     }
 }
+
+#[test]
+fn any_text_is_redacted_without_panicking_and_spans_slice_it() {
+    // Every prefix and suffix of texts with multi-byte capitals, initials, commas and quotes.
+    let samples = [
+        "Registration: Ẽvora, Ẽ. | DOB 3/4/1941 · Kowalczyk-Nowak, Bożena · SSN 123-45-6789",
+        "Pt: BIN ABDULLAH, AHMAD FAUZI | mrn-0098-2211 — Harold “Hal” Whitcombe's 92F",
+        "the patient Alhaji Musa Danjuma, 96 years, (hip fx, 99) ÓSÚILLEABHÁIN, Ó. 🙏 +44 20 8737 5488",
+    ];
+    let redactor = Redactor::shared();
+    for sample in samples {
+        let cuts: Vec<usize> = sample.char_indices().map(|(i, _)| i).collect();
+        for &cut in &cuts {
+            for text in [&sample[..cut], &sample[cut..]] {
+                let redacted = redactor.redact(text);
+                for span in &redacted.spans {
+                    assert!(span.start < span.end && span.end <= text.len());
+                    assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+                }
+            }
+        }
+    }
+}
