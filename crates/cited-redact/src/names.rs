@@ -8,22 +8,44 @@ use crate::{Candidate, PhiKind};
 
 const PRIORITY: u8 = 50;
 
-/// Words that introduce a person's name; never part of one.
-pub(crate) const CUE_WORDS: &[&str] = STRONG_CUES;
-
-/// Words that introduce a person's name.
-const STRONG_CUES: &[&str] = &[
+/// Words that introduce a person's name (besides relatives and titles).
+const PERSON_CUES: &[&str] = &[
     "pt",
     "patient",
-    "mr",
-    "mrs",
-    "miss",
-    "mx",
     "name",
     "named",
     "beneficiary",
     "resident",
     "client",
+    "proxy",
+    "guardian",
+    "caregiver",
+    "carer",
+    "friend",
+    "neighbor",
+    "neighbour",
+    "poa",
+    "nok",
+];
+
+/// Whether `word` introduces a person's name: a cue, a relative or a title.
+fn is_person_cue(word: &str) -> bool {
+    PERSON_CUES.contains(&word) || RELATIONS.contains(&word) || TITLES.contains(&word)
+}
+
+/// Cue words that are never part of a name themselves (words.rs adds them to its never-list).
+pub(crate) fn cue_words() -> impl Iterator<Item = &'static &'static str> {
+    PERSON_CUES.iter().chain(RELATIONS).chain(TITLES)
+}
+
+/// Words after which a capitalised first name is probably a person ("for Amy", "can Rose").
+const WEAK_CUES: &[&str] = &[
+    "for", "can", "does", "did", "is", "was", "has", "had", "with", "to", "about", "on", "of",
+    "tell", "ask", "call", "called", "told", "see", "saw", "visit", "visited", "re", "as", "by",
+];
+
+/// Relatives: "son gary", "daughter (Hope)", "husband, Carlos", "mi abuela Consuelo".
+const RELATIONS: &[&str] = &[
     "son",
     "daughter",
     "wife",
@@ -31,6 +53,7 @@ const STRONG_CUES: &[&str] = &[
     "mother",
     "father",
     "mom",
+    "mum",
     "dad",
     "sister",
     "brother",
@@ -47,20 +70,15 @@ const STRONG_CUES: &[&str] = &[
     "cousin",
     "spouse",
     "partner",
-    "proxy",
-    "guardian",
-    "caregiver",
-    "friend",
-    "neighbor",
-    "neighbour",
-    "fiance",
-    "fiancee",
     "stepson",
     "stepdaughter",
     "boyfriend",
     "girlfriend",
     "sibling",
-    "mum",
+    "fiance",
+    "fiancee",
+    "fiancé",
+    "fiancée",
     "abuela",
     "abuelo",
     "madre",
@@ -73,47 +91,6 @@ const STRONG_CUES: &[&str] = &[
     "hermano",
     "nieta",
     "nieto",
-    "fiancée",
-    "fiancé",
-    "carer",
-    "poa",
-    "nok",
-];
-
-/// Words after which a capitalised first name is probably a person ("for Amy", "can Rose").
-const WEAK_CUES: &[&str] = &[
-    "for", "can", "does", "did", "is", "was", "has", "had", "with", "to", "about", "on", "of",
-    "tell", "ask", "call", "called", "told", "see", "saw", "visit", "visited", "re", "as", "by",
-];
-
-/// Relatives: "son gary", "daughter (Hope)", "husband, Carlos".
-const RELATIONS: &[&str] = &[
-    "son",
-    "daughter",
-    "wife",
-    "husband",
-    "mother",
-    "father",
-    "mom",
-    "dad",
-    "sister",
-    "brother",
-    "nephew",
-    "niece",
-    "aunt",
-    "uncle",
-    "grandson",
-    "granddaughter",
-    "grandmother",
-    "grandfather",
-    "cousin",
-    "spouse",
-    "partner",
-    "stepson",
-    "stepdaughter",
-    "boyfriend",
-    "girlfriend",
-    "sibling",
 ];
 
 /// Titles: whatever follows is a name, in any case ("mrs o'brien").
@@ -829,7 +806,7 @@ fn cue_before(text: &str, tokens: &[Token<'_>], at: usize) -> Cue {
     if TITLES.contains(&word) && word != "dr" && word != "ms" {
         return Cue::Strong;
     }
-    if STRONG_CUES.contains(&word) {
+    if PERSON_CUES.contains(&word) || RELATIONS.contains(&word) {
         return Cue::Strong;
     }
     let pair = if at >= 2 {
@@ -888,7 +865,7 @@ fn neighbour_capitalised(text: &str, tokens: &[Token<'_>], first: usize, last: u
         .filter(|p| &text[p.end..tokens[first].start] == " ")
         .is_some_and(|p| {
             (p.capitalised || p.upper)
-                && !STRONG_CUES.contains(&p.lower.as_str())
+                && !is_person_cue(&p.lower)
                 && !["dr", "mr", "mrs", "ms", "miss", "pt"].contains(&p.lower.as_str())
                 && !sentence_start(text, p.start)
                 && p.class != Class::Initial

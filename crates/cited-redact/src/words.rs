@@ -316,8 +316,7 @@ impl WordLists {
                 .iter()
                 .chain(FUNCTION_WORDS)
                 .chain(NOT_NAMES)
-                .chain(crate::names::CUE_WORDS)
-                .chain(crate::names::TITLES)
+                .chain(crate::names::cue_words())
                 .copied()
                 .collect(),
         }

@@ -4,37 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+mod common;
 
-fn shared_data() -> PathBuf {
-    let p = repo_root().join("../shared/data");
-    assert!(
-        p.is_dir(),
-        "{} is missing: tests use the shared data set next to the checkout",
-        p.display()
-    );
-    p
-}
-
-fn cited(data_dir: &Path) -> Command {
-    let root = repo_root();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cited"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("CITED_MODELS_DIR", root.join("models/all-minilm-l6-v2"))
-        .env(
-            "CITED_MODELS_ONNXRUNTIME",
-            root.join("models/onnxruntime/libonnxruntime.so"),
-        )
-        .env_remove("CITED_CONFIG")
-        .stdin(Stdio::null());
-    cmd
-}
+use common::*;
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run cited")

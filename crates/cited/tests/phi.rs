@@ -17,33 +17,20 @@ const SSN: &str = "123-45-6789";
 const PHONE: &str = "614-555-0132";
 const DOB: &str = "03/14/1952";
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+mod common;
 
-fn cited(data_dir: &Path, log: &Path) -> Command {
-    let root = repo_root();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cited"));
+use common::*;
+
+/// `cited` with its logs (at debug level: whatever a debug session would write must be clean too)
+/// appended to `log`.
+fn cited_logged(data_dir: &Path, log: &Path) -> Command {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .expect("log file");
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("CITED_MODELS_DIR", root.join("models/all-minilm-l6-v2"))
-        .env(
-            "CITED_MODELS_ONNXRUNTIME",
-            root.join("models/onnxruntime/libonnxruntime.so"),
-        )
-        // The most verbose logs: whatever a debug session would write must be clean too.
-        .env("CITED_LOG", "debug")
-        .env_remove("CITED_CONFIG")
-        .stdin(Stdio::null())
-        .stderr(log);
+    let mut cmd = cited(data_dir);
+    cmd.env("CITED_LOG", "debug").stderr(log);
     cmd
 }
 
@@ -206,7 +193,7 @@ fn identifiers_asked_through_cli_and_http_land_nowhere() {
     let log = logs.path().join("cited.log");
     let (llm_url, requests) = stub();
 
-    let out = cited(data.path(), &log)
+    let out = cited_logged(data.path(), &log)
         .arg("ingest")
         .arg(repo_root().join("corpus"))
         .stdout(Stdio::null())
@@ -218,7 +205,7 @@ fn identifiers_asked_through_cli_and_http_land_nowhere() {
     let mut review_ids = Vec::new();
     for answerer in ["extractive", "llm"] {
         for q in questions() {
-            let out = cited(data.path(), &log)
+            let out = cited_logged(data.path(), &log)
                 .env("CITED_ANSWER_ANSWERER", answerer)
                 .env("CITED_LLM_BASE_URL", &llm_url)
                 .args(["ask", "--json", &q])
@@ -241,7 +228,7 @@ fn identifiers_asked_through_cli_and_http_land_nowhere() {
         "one question goes to review, so the queue is exercised"
     );
     // A reviewer's note naming the patient.
-    let out = cited(data.path(), &log)
+    let out = cited_logged(data.path(), &log)
         .args(["review", "reject", &review_ids[0], "--reviewer", "rev"])
         .arg("--note")
         .arg(format!(
@@ -253,7 +240,7 @@ fn identifiers_asked_through_cli_and_http_land_nowhere() {
     assert!(out.success(), "reject");
 
     // HTTP, extractive and llm (the answerer is the server's setting: two servers in turn).
-    let token_out = cited(data.path(), &log)
+    let token_out = cited_logged(data.path(), &log)
         .args(["token", "create", "--user", "nurse", "--roles", "clinician"])
         .output()
         .expect("token");
@@ -264,7 +251,7 @@ fn identifiers_asked_through_cli_and_http_land_nowhere() {
         .trim()
         .to_string();
     for answerer in ["extractive", "llm"] {
-        let mut cmd = cited(data.path(), &log);
+        let mut cmd = cited_logged(data.path(), &log);
         cmd.env("CITED_ANSWER_ANSWERER", answerer)
             .env("CITED_LLM_BASE_URL", &llm_url);
         let (child, base) = serve(cmd);
@@ -315,7 +302,7 @@ fn identifiers_asked_through_cli_and_http_land_nowhere() {
     assert!(found.is_empty(), "identifiers found: {found:#?}");
 
     // And the audit trail holds the questions, redacted.
-    let out = cited(data.path(), &log)
+    let out = cited_logged(data.path(), &log)
         .args(["audit", "export"])
         .output()
         .expect("export");

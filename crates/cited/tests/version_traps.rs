@@ -3,30 +3,9 @@
 //! force today; asked as of an earlier date, the version in force then; a retired policy gets no
 //! confident answer. Run through `cited eval answers`, as a user of the command would.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn cited(data_dir: &Path) -> Command {
-    let root = repo_root();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cited"));
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("CITED_MODELS_DIR", root.join("models/all-minilm-l6-v2"))
-        .env(
-            "CITED_MODELS_ONNXRUNTIME",
-            root.join("models/onnxruntime/libonnxruntime.so"),
-        )
-        .env_remove("CITED_CONFIG")
-        .stdin(Stdio::null());
-    cmd
-}
+use common::*;
 
 #[test]
 fn every_version_trap_cites_the_version_in_force_on_the_date_asked() {
