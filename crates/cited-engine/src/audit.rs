@@ -164,7 +164,13 @@ impl Engine {
             "question_chars": request.question.trim().chars().count(),
             "filters": request.filters.iter().map(|f| json!({"key": f.key, "value": f.value})).collect::<Vec<_>>(),
             "as_of": response.as_of,
-            "answer": response.answer,
+            // An answer a reviewer wrote may name the patient; one drafted from the documents quotes
+            // them (and the citations pin it), so only the reviewer's is redacted.
+            "answer": if response.answerer == "reviewed" {
+                response.answer.as_deref().map(|a| self.for_audit(a))
+            } else {
+                response.answer.clone()
+            },
             "citations": response.citations.iter().map(|c| json!({
                 "n": c.n, "doc_id": c.doc_id, "version": c.version, "content_hash": c.content_hash,
                 "start": c.start, "end": c.end,
@@ -236,7 +242,7 @@ impl Engine {
             None,
             json!({
                 "review_id": review_id,
-                "answer": answer,
+                "answer": answer.map(|a| self.for_audit(a)),
                 "note": note.map(|n| self.for_audit(n)),
                 "redacted": self.config.redaction.audit,
             }),
