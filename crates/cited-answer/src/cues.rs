@@ -106,6 +106,10 @@ fn is_negation(word: &str, next: Option<&str>) -> bool {
     if NEGATIONS.contains(&word) {
         return true;
     }
+    // "has failed to respond" says "has not responded".
+    if matches!(word, "fail" | "fails" | "failed") && next == Some("to") {
+        return true;
+    }
     // "non-covered", "noncovered", "non-ambulatory": a "non" prefix negates its word.
     (word.starts_with("non-") && word.len() > 5)
         || (word.starts_with("non")
@@ -234,8 +238,27 @@ fn quantifier_families(text: &str) -> Vec<&'static str> {
 pub(crate) fn quantifier_mismatch(draft: &str, support: &str) -> Option<String> {
     let d = quantifier_families(draft);
     let s = quantifier_families(support);
+    let sw = words(support);
+    // "must", "required", "to be eligible" state a necessary condition: "only" restates it.
+    let necessary = sw
+        .iter()
+        .any(|x| matches!(x.as_str(), "must" | "required" | "requires" | "eligible"));
+    // "either X or Y" restates "X, or Y".
+    let alternatives = sw.iter().any(|x| x == "or");
     for family in &d {
         if s.contains(family) {
+            continue;
+        }
+        if *family == "exclusive" && necessary {
+            continue;
+        }
+        if *family == "existential"
+            && alternatives
+            && words(draft)
+                .iter()
+                .filter(|x| QUANTIFIERS[1].1.contains(&x.as_str()))
+                .all(|x| x == "either")
+        {
             continue;
         }
         // "all", "every", "always" claim more than the passage; "each" and "both" often just restate it.
@@ -256,7 +279,7 @@ pub(crate) fn quantifier_mismatch(draft: &str, support: &str) -> Option<String> 
     let w = words(draft);
     let one_of = w.windows(2).any(|p| {
         (p[0] == "one" && p[1] == "of") || (p[0] == "any" && matches!(p[1].as_str(), "one" | "of"))
-    }) || w.iter().any(|x| x == "either");
+    }) || (w.iter().any(|x| x == "either") && !alternatives);
     if one_of && !s.contains(&"existential") && !words(support).iter().any(|x| x == "any") {
         return Some("says \"one of\" where the passage requires all".into());
     }
@@ -355,6 +378,7 @@ const ANTONYMS: &[(&str, &str)] = &[
     ("initial", "continued"),
     ("symptomatic", "asymptomatic"),
     ("present", "absent"),
+    ("presence", "absence"),
     ("allowed", "prohibited"),
     ("required", "optional"),
     ("mandatory", "optional"),
@@ -431,9 +455,18 @@ pub(crate) fn antonym_swap(draft: &str, support: &str) -> Option<(String, String
     let d = fold(draft);
     let s = fold(support);
     let has = |w: &[String], x: &str| w.iter().any(|y| y == x);
+    // A word the draft negates ("not covered") restates its negative antonym ("non-covered").
+    let plain = |w: &[String], x: &str| {
+        w.iter().enumerate().any(|(i, y)| {
+            y == x
+                && !w[i.saturating_sub(2)..i]
+                    .iter()
+                    .any(|p| matches!(p.as_str(), "not" | "never" | "no" | "cannot"))
+        })
+    };
     for (a, b) in ANTONYMS {
         for (x, y) in [(a, b), (b, a)] {
-            if has(&d, x) && !has(&s, x) && has(&s, y) && !has(&d, y) {
+            if plain(&d, x) && !has(&s, x) && has(&s, y) && !has(&d, y) {
                 return Some((x.to_string(), y.to_string()));
             }
         }

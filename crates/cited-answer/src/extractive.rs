@@ -19,6 +19,7 @@ use crate::question::{
     ConditionFit, asks_definition, asks_for_list, asks_for_number, asks_preamble, condition_fit,
     is_comparative, is_definition, is_preamble_section, question_parts, stated_values,
 };
+use crate::shape::{AnswerShape, answer_shape, defined_acronyms, with_acronyms};
 use crate::terms::content_terms;
 use crate::{AnswerError, Answerer, DraftSentence, Passage};
 
@@ -52,6 +53,10 @@ impl ExtractiveAnswerer {
     }
 }
 
+/// How much the answer's shape moves a sentence's score: a sentence with the wanted shape gains half of
+/// it, one without loses half.
+const SHAPE_WEIGHT: f32 = 0.12;
+
 struct Candidate {
     passage: usize,
     /// Span to cite (a list header extends through its items).
@@ -71,13 +76,12 @@ struct Candidate {
     definition: bool,
 }
 
-fn overlap(question_terms: &[String], text: &str, weights: &HashMap<String, f32>) -> f32 {
+fn overlap(question_terms: &[String], terms: &[String], weights: &HashMap<String, f32>) -> f32 {
     let weight = |t: &String| weights.get(t).copied().unwrap_or(1.0);
     let total: f32 = question_terms.iter().map(weight).sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let terms = content_terms(text);
     question_terms
         .iter()
         .filter(|t| terms.contains(t))
@@ -124,6 +128,10 @@ impl Answerer for ExtractiveAnswerer {
         let want_frequency = ["how often", "how frequently", "how many times", "frequency"]
             .iter()
             .any(|w| q_lower.contains(w));
+        let mut acronyms = HashMap::new();
+        for p in passages.iter().take(self.max_passages) {
+            acronyms.extend(defined_acronyms(&p.text));
+        }
         let mut candidates: Vec<Candidate> = Vec::new();
         for (pi, p) in passages.iter().take(self.max_passages).enumerate() {
             let preamble = is_preamble_section(&p.section);
@@ -204,10 +212,35 @@ impl Answerer for ExtractiveAnswerer {
             .collect::<Result<Vec<_>, _>>()?;
         let texts: Vec<String> = candidates.iter().map(|c| c.scored.clone()).collect();
         let vectors = self.embedder.embed_passages(&texts)?;
+        // The shape of answer each query wants (a count of the thing asked about, a level, a coverage
+        // statement, a recommendation) and how well each candidate has it.
+        let shapes: Vec<AnswerShape> = queries.iter().map(|q| answer_shape(q)).collect();
+        // A shape no candidate has tells nothing about which one answers.
+        let shape_fit: Vec<Vec<f32>> = shapes
+            .iter()
+            .map(|shape| {
+                let fits: Vec<f32> = candidates.iter().map(|c| shape.fit(&c.scored)).collect();
+                let informative = shape.is_specific()
+                    && fits.iter().any(|&f| f > 0.0)
+                    && fits.iter().any(|&f| f < 1.0);
+                if informative {
+                    fits
+                } else {
+                    vec![0.5; fits.len()]
+                }
+            })
+            .collect();
+        // Within the chosen document, a sentence with the wanted shape leads.
+        let shaped = |qi: usize, ci: usize, s: f32| s + SHAPE_WEIGHT * (shape_fit[qi][ci] - 0.5);
+        let candidate_terms: Vec<Vec<String>> = candidates
+            .iter()
+            .map(|c| with_acronyms(content_terms(&c.scored), &acronyms))
+            .collect();
         let score_against = |qi: usize, terms: &[String], ci: usize| -> (f32, f32) {
             let c = &candidates[ci];
             let cos = cosine(&query_vectors[qi], &vectors[ci]);
-            let mut s = 0.6 * cos + 0.4 * overlap(terms, &c.scored, &self.term_weights);
+            let mut s = 0.6 * cos + 0.4 * overlap(terms, &candidate_terms[ci], &self.term_weights);
+
             // Earlier passages are better retrieved; a small prior breaks near ties in their favour.
             s += 0.05 / (c.passage as f32 + 1.0);
             if c.fit == ConditionFit::Included {
@@ -251,8 +284,12 @@ impl Answerer for ExtractiveAnswerer {
                     .filter(|t| !question_terms.contains(t))
                     .count()
                     .min(5) as f32;
-                let title =
-                    overlap(&question_terms, &p.title, &self.term_weights) * 0.15 - 0.02 * extra;
+                let title = overlap(
+                    &question_terms,
+                    &content_terms(&p.title),
+                    &self.term_weights,
+                ) * 0.15
+                    - 0.02 * extra;
                 let e = doc_score.entry(p.doc_id.as_str()).or_insert(f32::MIN);
                 *e = e.max(whole[ci].0 + title);
             }
@@ -282,7 +319,7 @@ impl Answerer for ExtractiveAnswerer {
                 .map(|ci| {
                     let part = score_against(*qi, terms, ci).0;
                     // A part's sentence should also serve the whole question.
-                    (ci, 0.7 * part + 0.3 * whole[ci].0)
+                    (ci, shaped(*qi, ci, 0.7 * part + 0.3 * whole[ci].0))
                 })
                 .collect();
             order.sort_by(|a, b| b.1.total_cmp(&a.1));

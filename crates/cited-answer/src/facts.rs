@@ -80,7 +80,10 @@ impl Fact {
 
     fn units_compatible(&self, other: &Fact) -> bool {
         match (&self.unit, &other.unit) {
-            (Some(a), Some(b)) => a == b,
+            // "monthly" reads as once per month, "once a month" as 1 time per month: one rate.
+            (Some(a), Some(b)) => {
+                a.strip_prefix("time").unwrap_or(a) == b.strip_prefix("time").unwrap_or(b)
+            }
             _ => true,
         }
     }
@@ -619,6 +622,12 @@ fn read_unit(tokens: &[Token], at: usize, inline: &str) -> (Option<String>, usiz
             used += 1;
         } else if unit == "year" && t.text == "old" {
             used += 1;
+        } else if unit == "year"
+            && t.text == "of"
+            && tokens.get(next + 1).is_some_and(|n| n.text == "age")
+        {
+            // "60 years of age and younger": the comparator follows "of age".
+            used += 2;
         }
     }
     (Some(unit), used)

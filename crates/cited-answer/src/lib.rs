@@ -12,6 +12,7 @@ mod llm;
 mod markers;
 mod question;
 mod sentences;
+mod shape;
 mod terms;
 mod verify;
 
@@ -30,6 +31,7 @@ pub use question::{
     stated_values,
 };
 pub use sentences::split_sentences;
+pub use shape::{AnswerShape, answer_shape, defined_acronyms, with_acronyms};
 pub use terms::content_terms;
 pub use verify::{RemovedSentence, SupportPolicy, VerifiedAnswer, VerifiedSentence, verify};
 

@@ -307,7 +307,10 @@ fn check_clause<'a>(
             ));
         }
     }
-    if negated(clause) != negated(&best.claim) && !sub_clause_agrees(clause, &best.claim) {
+    if negated(clause) != negated(&best.claim)
+        && !sub_clause_agrees(clause, &best.claim)
+        && !merges_neighbour(clause, &clause_terms, best, candidates)
+    {
         let d = negations(clause);
         let s = negations(&best.claim);
         return Err(if d.len() > s.len() {
@@ -324,6 +327,17 @@ fn check_clause<'a>(
     }
     if let Some(why) = dropped_negation(clause, &best.claim) {
         return Err(why);
+    }
+    // A positive clause that restates a negated sentence about as closely as its best support ("covers
+    // it when used alone" beside "It is not covered when used alone") drops that negation.
+    let best_share = share(&clause_terms, &best.terms);
+    for c in candidates {
+        if !std::ptr::eq(c, best)
+            && share(&clause_terms, &c.terms) >= best_share - 0.15
+            && let Some(why) = dropped_negation(clause, &c.claim)
+        {
+            return Err(why);
+        }
     }
     if let Some(why) = quantifier_mismatch(clause, &best.claim) {
         return Err(why);
@@ -342,6 +356,37 @@ fn check_clause<'a>(
     Ok(best)
 }
 
+/// A drafted clause that joins its support with the next or previous sentence of the same passage (a
+/// reason and its conclusion: "With no evidence of benefit, X is not covered") carries the negations of
+/// both; its polarity agrees when it matches theirs together and the neighbour adds words it uses.
+fn merges_neighbour(
+    clause: &str,
+    clause_terms: &[String],
+    best: &Candidate,
+    candidates: &[Candidate],
+) -> bool {
+    let Some(at) = candidates.iter().position(|c| std::ptr::eq(c, best)) else {
+        return false;
+    };
+    [at.checked_sub(1), Some(at + 1)]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| candidates.get(i))
+        .filter(|n| n.passage == best.passage)
+        .any(|n| {
+            let joined = if n.unit.start < best.unit.start {
+                format!("{} {}", n.claim, best.claim)
+            } else {
+                format!("{} {}", best.claim, n.claim)
+            };
+            let added = clause_terms
+                .iter()
+                .filter(|t| n.terms.contains(t) && !best.terms.contains(t))
+                .count();
+            negated(&joined) == negated(clause) && added >= 2
+        })
+}
+
 /// A long passage sentence can hold a negative and a positive clause ("X is covered, and Y is not"): the
 /// drafted clause agrees when the part of the sentence it restates has its polarity.
 fn sub_clause_agrees(clause: &str, sentence: &str) -> bool {
@@ -351,6 +396,15 @@ fn sub_clause_agrees(clause: &str, sentence: &str) -> bool {
         .flat_map(|p| p.split(" but "))
         .collect();
     if parts.len() < 2 {
+        return false;
+    }
+    // Leaving out the sentence's exception ("…, unless improvement is documented") changes what it says.
+    let cues = |t: &str| {
+        t.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| matches!(w, "unless" | "except"))
+    };
+    if cues(sentence) && !cues(clause) {
         return false;
     }
     let best = parts.iter().max_by(|a, b| {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use cited_answer::{
     AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
-    Passage, RemovedSentence, SupportPolicy, answers_unit, asked_unit, asks_for_code,
+    Passage, RemovedSentence, SupportPolicy, answer_shape, answers_unit, asked_unit, asks_for_code,
     asks_for_list, asks_for_number, confidence, content_terms, facts, is_list_item, negated,
     question_parts, rescale_relevance, specificity, split_sentences, stated_values, verify,
 };
@@ -428,6 +428,7 @@ pub fn unaddressed_kind(question: &str, answer: &str) -> Option<String> {
         ));
     }
     if asks_for_number(question)
+        && !answer_shape(question).counted_in(answer)
         && !answer_facts.iter().any(|f| {
             f.unit.is_some() || f.number().is_some_and(|v| !(1900.0..=2100.0).contains(&v))
         })
