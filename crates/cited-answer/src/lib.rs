@@ -19,7 +19,9 @@ mod verify;
 pub use clauses::{
     SupportUnit, draft_clauses, introduces_list, is_list_item, list_extent, support_units,
 };
-pub use confidence::{ConfidenceSignals, confidence, rescale_relevance, specificity};
+pub use confidence::{
+    ConfidenceSignals, calibrate, confidence, evidence_score, rescale_relevance, specificity,
+};
 pub use cues::negated;
 pub use extractive::ExtractiveAnswerer;
 pub use facts::{Comparator, Fact, answers_unit, asked_unit, facts, unsupported_facts};

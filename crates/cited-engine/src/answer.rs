@@ -1432,7 +1432,9 @@ impl Engine {
             } else {
                 AnswerStatus::Answered
             };
-            let confidence = if sentences.is_empty() { 0.0 } else { 0.95 };
+            // A comparison of two cited versions is right about as often as the best extractive answers
+            // (6 of 7 "what changed" questions of evals/questions).
+            let confidence = if sentences.is_empty() { 0.0 } else { 0.85 };
             clock.done("retrieve");
             return Ok((
                 respond(status, sentences, citations, confidence, reasons, notices)

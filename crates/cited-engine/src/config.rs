@@ -220,8 +220,8 @@ impl Default for AnswerConfig {
             k: 8,
             max_sentences: 4,
             min_support: 0.55,
-            review_threshold: 0.62,
-            no_answer_floor: 0.4,
+            review_threshold: 0.33,
+            no_answer_floor: 0.08,
             dictionary: PathBuf::from("/usr/share/dict/words"),
             llm: LlmConfig::default(),
         }

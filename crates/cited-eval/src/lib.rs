@@ -516,7 +516,7 @@ pub fn evaluate_answers(engine: &Engine, path: &Path) -> Result<AnswerEvalReport
     let unanswerable = cases.len() - answerable;
     let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
     let answered_at = |c: &AnswerCase, t: f32| c.has_answer && c.confidence >= t.max(floor);
-    let mut thresholds = vec![0.3f32, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, threshold];
+    let mut thresholds = vec![0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, threshold];
     thresholds.sort_by(f32::total_cmp);
     thresholds.dedup();
     let risk_coverage = thresholds

@@ -347,9 +347,7 @@ fn half(name: &str, cases: &[&KeyedCase], threshold: f32, floor: f32) -> HalfRep
         .filter(|c| c.status == AnswerStatus::Answered)
         .collect();
     let wrong: Vec<&&KeyedCase> = answered.iter().copied().filter(|c| !right(c)).collect();
-    let mut thresholds = vec![
-        0.5f32, 0.6, 0.65, 0.7, 0.73, 0.75, 0.8, 0.85, 0.9, threshold,
-    ];
+    let mut thresholds = vec![0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, threshold];
     thresholds.sort_by(f32::total_cmp);
     thresholds.dedup();
     let risk_coverage = thresholds
