@@ -437,6 +437,38 @@ fn prefixed_swap(one: &[String], other: &[String]) -> Option<(String, String)> {
         .map(|(x, base)| (x.clone(), base.to_string()))
 }
 
+/// Words that name which body region, setting or population a rule is for: a question about one is not
+/// answered by the rule for another.
+const SCOPE_CONTRASTS: &[(&str, &str)] = &[
+    ("cervical", "lumbar"),
+    ("cervical", "thoracic"),
+    ("thoracic", "lumbar"),
+    ("neck", "back"),
+    ("knee", "hip"),
+    ("inpatient", "outpatient"),
+    ("adult", "pediatric"),
+    ("adult", "child"),
+    ("adults", "children"),
+    ("men", "women"),
+    ("male", "female"),
+];
+
+/// A scope word of the question ("cervical", "outpatient", "children") that the answer does not use while
+/// it uses the contrasting one ("lumbar", "inpatient", "adults"): `(asked, answered)`.
+pub fn scope_mismatch(question: &str, answer: &str) -> Option<(String, String)> {
+    let q = words(question);
+    let a = words(answer);
+    let has = |w: &[String], x: &str| w.iter().any(|y| y == x);
+    SCOPE_CONTRASTS.iter().find_map(|(x, y)| {
+        [(x, y), (y, x)]
+            .into_iter()
+            .find(|(asked, other)| {
+                has(&q, asked) && !has(&q, other) && has(&a, other) && !has(&a, asked)
+            })
+            .map(|(asked, other)| (asked.to_string(), other.to_string()))
+    })
+}
+
 /// A word of the draft whose antonym is what the supporting clause says instead ("outpatient" for
 /// "inpatients", "unattended" for "attended", "asleep" for "awake").
 pub(crate) fn antonym_swap(draft: &str, support: &str) -> Option<(String, String)> {
@@ -537,5 +569,14 @@ mod tests {
         assert!(antonym_swap("Screen before surgery.", "Screen after surgery.").is_some());
         assert!(antonym_swap("Screen after surgery.", "Screen after surgery.").is_none());
         assert!(antonym_swap("Covered for outpatients.", "Covered for inpatients.").is_some());
+        assert!(
+            antonym_swap("It is not covered.", "It is non-covered.").is_none(),
+            "\"not covered\" restates \"non-covered\""
+        );
+        assert_eq!(
+            scope_mismatch("cervical spine MRI?", "covers lumbar spine MRI"),
+            Some(("cervical".into(), "lumbar".into()))
+        );
+        assert!(scope_mismatch("lumbar MRI?", "covers lumbar spine MRI").is_none());
     }
 }

@@ -22,7 +22,7 @@ pub use clauses::{
 pub use confidence::{
     ConfidenceSignals, calibrate, confidence, evidence_score, rescale_relevance, specificity,
 };
-pub use cues::negated;
+pub use cues::{negated, scope_mismatch};
 pub use extractive::ExtractiveAnswerer;
 pub use facts::{Comparator, Fact, answers_unit, asked_unit, facts, unsupported_facts};
 pub use llm::{LlmAnswerer, LlmSettings, parse_reply, user_prompt};

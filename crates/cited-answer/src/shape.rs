@@ -108,12 +108,17 @@ fn counted_noun(question: &str) -> Option<String> {
             continue;
         }
         let start = i + 2;
+        // The head is the first plural ("how many weeks conservative therapy first" → weeks, "how many
+        // failed treatments" → treatments), else the last word of the phrase.
         let mut head = None;
         for word in w.iter().skip(start).take(5) {
             if PHRASE_END.contains(&word.as_str()) {
                 break;
             }
             head = Some(word.clone());
+            if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+                break;
+            }
         }
         if let Some(h) = head.and_then(|h| content_terms(&h).into_iter().next()) {
             return Some(h);
@@ -380,6 +385,8 @@ mod tests {
             1.0
         );
         assert_eq!(s.fit("VNS devices are covered through CED."), 0.0);
+        let s = answer_shape("northwind lumbar mri how many weeks conservative therapy first");
+        assert_eq!(s.counted.as_deref(), Some("week"));
         let s = answer_shape("How many HIV screenings can a pregnant beneficiary get?");
         assert_eq!(s.counted.as_deref(), Some("screening"));
         assert_eq!(

@@ -689,6 +689,20 @@ impl Catalog {
         Ok(keys)
     }
 
+    /// The distinct text values of one metadata key over committed versions ("payer" → "Medicare (CMS)",
+    /// "Northwind Health Plan").
+    pub fn metadata_values(&self, key: &str) -> Result<BTreeSet<String>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT json_extract(metadata_json, '$.' || ?1) FROM versions
+             WHERE state = 'committed' AND json_type(metadata_json, '$.' || ?1) = 'text'",
+        )?;
+        let values = stmt
+            .query_map([key], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<BTreeSet<_>>>()?;
+        Ok(values)
+    }
+
     /// Documents with an `audience` on any version (pending versions too: an ingest in progress must not
     /// open a gap), with each such audience and the ids of all the document's versions. A value that is
     /// not a group or a list of groups admits nobody: access fails closed.

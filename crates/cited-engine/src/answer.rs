@@ -10,7 +10,8 @@ use cited_answer::{
     AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
     Passage, RemovedSentence, SupportPolicy, answer_shape, answers_unit, asked_unit, asks_for_code,
     asks_for_list, asks_for_number, confidence, content_terms, facts, is_list_item, negated,
-    question_parts, rescale_relevance, specificity, split_sentences, stated_values, verify,
+    question_parts, rescale_relevance, scope_mismatch, specificity, split_sentences, stated_values,
+    verify,
 };
 use cited_core::{
     Access, AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit,
@@ -427,8 +428,25 @@ pub fn unaddressed_kind(question: &str, answer: &str) -> Option<String> {
             "the question asks for {what}; the answer states none"
         ));
     }
+    // "cervical spine MRI" answered with the lumbar policy, "outpatient" with the inpatient rule.
+    if let Some((asked, answered)) = scope_mismatch(question, answer) {
+        return Some(format!(
+            "the question asks about \"{asked}\"; the answer speaks of \"{answered}\""
+        ));
+    }
+    let shape = answer_shape(question);
+    if let Some(noun) = &shape.counted
+        && !shape.counted_in(answer)
+    {
+        return Some(format!(
+            "the question asks how many ({noun}); the answer states no number of them"
+        ));
+    }
+    if shape.level && shape.fit(answer) < 1.0 {
+        return Some("the question asks for a level or threshold; the answer states none".into());
+    }
     if asks_for_number(question)
-        && !answer_shape(question).counted_in(answer)
+        && !shape.counted_in(answer)
         && !answer_facts.iter().any(|f| {
             f.unit.is_some() || f.number().is_some_and(|v| !(1900.0..=2100.0).contains(&v))
         })
@@ -837,7 +855,11 @@ impl Engine {
                 texts.push(t);
             }
         }
-        let vocabulary = Arc::new(Vocabulary::from_texts(texts.iter().map(String::as_str)));
+        let payers = self.catalog.metadata_values("payer")?;
+        let vocabulary = Arc::new(
+            Vocabulary::from_texts(texts.iter().map(String::as_str))
+                .with_payers(payers.iter().map(String::as_str)),
+        );
         *slot = Some((generation, vocabulary.clone()));
         Ok(vocabulary)
     }
@@ -1217,6 +1239,37 @@ impl Engine {
             }
         }
         Ok(missing)
+    }
+
+    /// The payer the question names when no cited document is that payer's policy: "medicare cpap
+    /// compliance" answered from Northwind's CPAP policy answers another payer's rule.
+    fn other_payer(
+        &self,
+        question: &str,
+        citations: &[Citation],
+    ) -> Result<Option<String>, EngineError> {
+        let vocabulary = self.vocabulary()?;
+        let named = vocabulary.payers_named(question);
+        if named.is_empty() {
+            return Ok(None);
+        }
+        let mut cited_payers: Vec<String> = Vec::new();
+        for c in citations {
+            if let Some(v) = self.catalog.find_version(&c.doc_id, &c.version)?
+                && let Some(p) = v.metadata.get("payer").and_then(|p| p.as_str())
+                && !cited_payers.iter().any(|q| q == p)
+            {
+                cited_payers.push(p.to_string());
+            }
+        }
+        if cited_payers.is_empty() || cited_payers.iter().any(|p| named.contains(&p.as_str())) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "the question asks about {}; the cited policies are {}'s",
+            named.join(" and "),
+            cited_payers.join(" and ")
+        )))
     }
 
     /// The `llm` answerer, built once per engine: its HTTP client keeps connections to the endpoint.
@@ -1682,6 +1735,11 @@ impl Engine {
         } else {
             self.missing_subject_terms(&query, &builder.citations)?
         };
+        let other_payer = if sentences.is_empty() {
+            None
+        } else {
+            self.other_payer(&query, &builder.citations)?
+        };
         let parts = question_parts(&query);
         if parts.len() > 1 && !sentences.is_empty() {
             let have = content_terms(&answer_text);
@@ -1721,6 +1779,9 @@ impl Engine {
                 "the cited documents never mention {}",
                 missing.join(", ")
             ));
+            AnswerStatus::NeedsReview
+        } else if let Some(why) = other_payer {
+            reasons.push(why);
             AnswerStatus::NeedsReview
         } else if let Some(why) = unaddressed {
             reasons.push(why);

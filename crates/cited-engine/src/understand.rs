@@ -13,7 +13,31 @@ use serde::Serialize;
 pub(crate) struct Vocabulary {
     counts: HashMap<String, u32>,
     by_len: HashMap<usize, Vec<String>>,
+    /// Each payer named in document metadata with the words that name it in a question ("Medicare
+    /// (CMS)" → medicare, cms; "Northwind Health Plan" → northwind).
+    payers: Vec<(String, Vec<String>)>,
 }
+
+/// Words of a payer's name that do not tell payers apart.
+const GENERIC_PAYER_WORDS: &[&str] = &[
+    "health",
+    "plan",
+    "plans",
+    "insurance",
+    "inc",
+    "the",
+    "of",
+    "and",
+    "company",
+    "co",
+    "services",
+    "center",
+    "centers",
+    "for",
+    "care",
+    "group",
+    "national",
+];
 
 impl Vocabulary {
     pub(crate) fn from_texts<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
@@ -29,7 +53,43 @@ impl Vocabulary {
         for w in counts.keys() {
             by_len.entry(w.chars().count()).or_default().push(w.clone());
         }
-        Self { counts, by_len }
+        Self {
+            counts,
+            by_len,
+            payers: Vec::new(),
+        }
+    }
+
+    /// Adds the payers named in document metadata.
+    pub(crate) fn with_payers<'a>(mut self, payers: impl Iterator<Item = &'a str>) -> Self {
+        for payer in payers {
+            if self.payers.iter().any(|(p, _)| p == payer) {
+                continue;
+            }
+            let words: Vec<String> = payer
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 2)
+                .map(str::to_lowercase)
+                .filter(|w| !GENERIC_PAYER_WORDS.contains(&w.as_str()))
+                .collect();
+            if !words.is_empty() {
+                self.payers.push((payer.to_string(), words));
+            }
+        }
+        self
+    }
+
+    /// The payers whose names the question uses.
+    pub(crate) fn payers_named(&self, question: &str) -> Vec<&str> {
+        let words: HashSet<String> = question
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .collect();
+        self.payers
+            .iter()
+            .filter(|(_, names)| names.iter().any(|n| words.contains(n)))
+            .map(|(p, _)| p.as_str())
+            .collect()
     }
 
     pub(crate) fn contains(&self, word: &str) -> bool {

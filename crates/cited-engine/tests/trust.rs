@@ -138,3 +138,51 @@ fn answers_hold_whole_lists_and_leave_out_the_purpose_section() {
         );
     }
 }
+
+#[test]
+fn a_question_about_another_payer_region_or_count_is_not_answered_from_the_nearest_policy() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let engine = engine(data.path());
+    // Medicare's CPAP NCD beside Northwind's CPAP policy: two payers in one catalog.
+    let report = engine
+        .ingest_paths(
+            &[shared_data().join("ncd/ncd-240_4.md")],
+            &mut no_progress(),
+        )
+        .expect("ingest");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+
+    // Only Northwind states a nightly-use figure; a Medicare question must not get Northwind's rule.
+    let r = ask(
+        &engine,
+        "medicare cpap compliance - how many hrs per night after the 12 wk trial",
+    );
+    assert_ne!(r.status, AnswerStatus::Answered, "{r:#?}");
+    if r.citations.iter().all(|c| c.doc_id == "NWH-POL-240") && !r.citations.is_empty() {
+        assert!(
+            r.reasons.iter().any(|x| x.contains("Medicare")),
+            "the reason names the payer asked about: {:?}",
+            r.reasons
+        );
+    }
+    let r = ask(
+        &engine,
+        "northwind cpap compliance - how many hours per night after the trial?",
+    );
+    assert_eq!(r.status, AnswerStatus::Answered, "{r:#?}");
+    assert!(answer(&r).contains("4 hours per night"), "{r:#?}");
+
+    // The lumbar MRI policy does not answer a cervical MRI question.
+    let r = ask(
+        &engine,
+        "Does Northwind cover a cervical spine MRI for neck pain?",
+    );
+    assert_ne!(r.status, AnswerStatus::Answered, "{r:#?}");
+
+    // "How many X" needs a number of X in the answer.
+    let r = ask(
+        &engine,
+        "How many glucose test strips per month does Northwind cover?",
+    );
+    assert_ne!(r.status, AnswerStatus::Answered, "{r:#?}");
+}
