@@ -487,18 +487,21 @@ pub(crate) fn antonym_swap(draft: &str, support: &str) -> Option<(String, String
     let d = fold(draft);
     let s = fold(support);
     let has = |w: &[String], x: &str| w.iter().any(|y| y == x);
-    // A word the draft negates ("not covered") restates its negative antonym ("non-covered").
-    let plain = |w: &[String], x: &str| {
-        w.iter().enumerate().any(|(i, y)| {
-            y == x
-                && !w[i.saturating_sub(2)..i]
-                    .iter()
-                    .any(|p| matches!(p.as_str(), "not" | "never" | "no" | "cannot"))
+    // A word the draft negates ("not covered") restates its negative antonym ("non-covered"): only the
+    // draft's words outside a negation are compared.
+    let d_plain: Vec<String> = d
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !d[i.saturating_sub(2)..*i]
+                .iter()
+                .any(|p| matches!(p.as_str(), "not" | "never" | "no" | "cannot"))
         })
-    };
+        .map(|(_, w)| w.clone())
+        .collect();
     for (a, b) in ANTONYMS {
         for (x, y) in [(a, b), (b, a)] {
-            if plain(&d, x) && !has(&s, x) && has(&s, y) && !has(&d, y) {
+            if has(&d_plain, x) && !has(&s, x) && has(&s, y) && !has(&d, y) {
                 return Some((x.to_string(), y.to_string()));
             }
         }
@@ -507,7 +510,7 @@ pub(crate) fn antonym_swap(draft: &str, support: &str) -> Option<(String, String
     if let Some((negative, base)) = prefixed_swap(&d, &s) {
         return Some((negative, base));
     }
-    if let Some((negative, base)) = prefixed_swap(&s, &d) {
+    if let Some((negative, base)) = prefixed_swap(&s, &d_plain) {
         return Some((base, negative));
     }
     None
