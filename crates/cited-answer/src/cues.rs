@@ -216,8 +216,28 @@ fn quantifier_families(text: &str) -> Vec<&'static str> {
     let w = words(text);
     let mut out = Vec::new();
     for (i, word) in w.iter().enumerate() {
+        // "every 2 hours", "each week": an interval, not a quantifier over people or items.
+        let next = w.get(i + 1).map(String::as_str).unwrap_or_default();
+        let interval = matches!(word.as_str(), "every" | "each")
+            && (next.chars().next().is_some_and(|c| c.is_ascii_digit())
+                || matches!(
+                    next,
+                    "other"
+                        | "day"
+                        | "week"
+                        | "month"
+                        | "year"
+                        | "hour"
+                        | "shift"
+                        | "night"
+                        | "two"
+                        | "three"
+                        | "four"
+                        | "six"
+                        | "twelve"
+                ));
         for (family, members) in QUANTIFIERS {
-            let mut hit = members.contains(&word.as_str());
+            let mut hit = members.contains(&word.as_str()) && !interval;
             // "one of the following" and "at least one" are existential; "all of the following" universal.
             if *family == "existential"
                 && word == "one"

@@ -142,6 +142,8 @@ fn numbers_equal(a: &str, b: &str) -> bool {
 
 /// Comparator phrases written before a number, longest first.
 const PREFIXES: &[(&str, Comparator)] = &[
+    // "men who have attained age 50" (articles and "age of" are skipped): 50 and older.
+    ("attained", Comparator::Ge),
     ("greater than or equal to", Comparator::Ge),
     ("more than or equal to", Comparator::Ge),
     ("equal to or greater than", Comparator::Ge),
@@ -946,6 +948,14 @@ mod tests {
         assert_eq!(one("within 24 hours").comparator, Comparator::Le);
         assert_eq!(one("65 years or older").comparator, Comparator::Ge);
         assert_eq!(one("aged 65 and older").comparator, Comparator::Ge);
+        assert_eq!(
+            one("men who have attained age 50").comparator,
+            Comparator::Ge
+        );
+        assert_eq!(
+            one("60 years of age and younger").comparator,
+            Comparator::Le
+        );
     }
 
     #[test]

@@ -411,7 +411,7 @@ fn sub_clause_agrees(clause: &str, sentence: &str) -> bool {
         share(&terms, &content_terms(a)).total_cmp(&share(&terms, &content_terms(b)))
     });
     best.is_some_and(|p| {
-        share(&terms, &content_terms(p)) >= 0.6
+        share(&terms, &content_terms(p)) >= 0.75
             && negated(p) == negated(clause)
             && negations(p).is_empty() == negations(clause).is_empty()
     })
