@@ -51,15 +51,19 @@ eval-questions: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/all ingest corpus/ $(SHARED)/ncd $(SHARED)/guidelines-pdf > /dev/null || [ $$? -eq 3 ]
 	$(CITED) --data-dir $(EVAL_DATA)/all eval answers --questions evals/questions/ncd.jsonl \
 		--questions evals/questions/hospital.jsonl --questions evals/questions/guidelines.jsonl \
-		--json > evals/questions.answers.json
+		--questions evals/questions/dev2.jsonl --json > evals/questions.answers.json
 	$(CITED) --data-dir $(EVAL_DATA)/all eval answers --questions evals/questions/ncd.jsonl \
-		--questions evals/questions/hospital.jsonl --questions evals/questions/guidelines.jsonl
+		--questions evals/questions/hospital.jsonl --questions evals/questions/guidelines.jsonl \
+		--questions evals/questions/dev2.jsonl
 
 ## Verification against adversarial drafts through the llm answerer path (stub endpoint on loopback).
 eval-verify: models deps build
 	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl \
 		--json > evals/verify-adversarial.results.json
 	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-adversarial.jsonl
+	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-dev.jsonl \
+		--json > evals/verify-dev.results.json
+	$(CITED) --data-dir $(EVAL_DATA)/verify eval verify --cases evals/verify-dev.jsonl
 
 ## The PHI redactor: planted identifiers per type on every set of evals/phi, and every sentence of the
 ## NCDs and the sample hospital (documents hold no patient data: each change is a false positive).

@@ -578,6 +578,16 @@ pub fn verify_cases(engine: &Engine, path: &Path, split: &str) -> Result<VerifyR
     if cases.is_empty() {
         bail!("no verification cases to run");
     }
+    if let Some(bad) = cases
+        .iter()
+        .find(|c| c.expect != "keep" && c.expect != "reject")
+    {
+        bail!(
+            "case {}: expect must be \"keep\" or \"reject\", not {:?}",
+            bad.id,
+            bad.expect
+        );
+    }
     let reply = Arc::new(Mutex::new(String::new()));
     let url = stub_endpoint(reply.clone())?;
     let answerer = LlmAnswerer::new(LlmSettings {
