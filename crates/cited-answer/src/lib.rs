@@ -33,7 +33,9 @@ pub use question::{
     stated_values,
 };
 pub use sentences::split_sentences;
-pub use shape::{AnswerShape, answer_shape, defined_acronyms, with_acronyms};
+pub use shape::{
+    AnswerShape, answer_shape, asks_for_items, defined_acronyms, gives_items, with_acronyms,
+};
 pub use terms::content_terms;
 pub use verify::{RemovedSentence, SupportPolicy, VerifiedAnswer, VerifiedSentence, verify};
 

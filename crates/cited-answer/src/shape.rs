@@ -286,6 +286,45 @@ pub fn answer_shape(question: &str) -> AnswerShape {
     }
 }
 
+/// Whether the question asks for several items: conditions, criteria, elements, what a request must hold.
+/// Narrower than [`crate::asks_for_list`]: "which type of test" wants one thing.
+pub fn asks_for_items(question: &str) -> bool {
+    let q = question.to_lowercase();
+    [
+        "what are the",
+        "list",
+        "which conditions",
+        "what conditions",
+        "criteria",
+        "requirements",
+        "elements",
+        "components",
+        "what needs to go",
+        "what goes in",
+        "what do they want",
+        "what documentation",
+        "exclusions",
+        "contraindications",
+        "indications",
+    ]
+    .iter()
+    .any(|w| q.contains(w))
+}
+
+/// Whether a text gives several items: a list, a header with a colon, items separated by semicolons, or a
+/// series of three or more ("the duration of symptoms, the conservative therapy tried, and the
+/// neurological examination").
+pub fn gives_items(text: &str) -> bool {
+    let t = text.trim_end();
+    t.lines()
+        .filter(|l| crate::clauses::is_list_item(l))
+        .count()
+        >= 2
+        || t.contains(": ")
+        || t.contains("; ")
+        || (t.matches(", ").count() >= 2 && (t.contains(" and ") || t.contains(" or ")))
+}
+
 /// Acronyms a text defines in parentheses, with the stemmed content terms they stand for:
 /// "Extracorporeal Shock Wave Lithotripsy (ESWL)" → eswl ↦ [extracorporeal, shock, wave, lithotripsy].
 pub fn defined_acronyms(text: &str) -> HashMap<String, Vec<String>> {
@@ -417,6 +456,24 @@ mod tests {
         let s = answer_shape("Can I start an ER/LA opioid for acute pain?");
         assert!(s.directive);
         assert!(!answer_shape("What does the program involve?").is_specific());
+    }
+
+    #[test]
+    fn items_asked_and_given() {
+        assert!(asks_for_items(
+            "What needs to go in the prior auth request?"
+        ));
+        assert!(!asks_for_items("Which type of sleep test is covered?"));
+        assert!(gives_items(
+            "The request includes the duration of symptoms, the conservative therapy tried, and the \
+             neurological examination."
+        ));
+        assert!(gives_items(
+            "Covered conditions:\n- gas gangrene\n- gas embolism"
+        ));
+        assert!(!gives_items(
+            "Education is a critical element of Standard Precautions."
+        ));
     }
 
     #[test]

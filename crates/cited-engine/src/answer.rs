@@ -9,9 +9,9 @@ use chrono::{NaiveDate, Utc};
 use cited_answer::{
     AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
     Passage, RemovedSentence, SupportPolicy, answer_shape, answers_unit, asked_unit, asks_for_code,
-    asks_for_list, asks_for_number, confidence, content_terms, facts, is_list_item, negated,
-    question_parts, rescale_relevance, scope_mismatch, specificity, split_sentences, stated_values,
-    verify,
+    asks_for_items, asks_for_list, asks_for_number, confidence, content_terms, facts, gives_items,
+    is_list_item, negated, question_parts, rescale_relevance, scope_mismatch, specificity,
+    split_sentences, stated_values, verify,
 };
 use cited_core::{
     Access, AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit,
@@ -441,6 +441,9 @@ pub fn unaddressed_kind(question: &str, answer: &str) -> Option<String> {
         return Some(format!(
             "the question asks how many ({noun}); the answer states no number of them"
         ));
+    }
+    if asks_for_items(question) && !gives_items(answer) {
+        return Some("the question asks for a list; the answer gives none".into());
     }
     if shape.level && shape.fit(answer) < 1.0 {
         return Some("the question asks for a level or threshold; the answer states none".into());
