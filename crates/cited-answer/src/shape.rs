@@ -95,7 +95,7 @@ const PHRASE_END: &[&str] = &[
     "for", "per", "in", "of", "on", "at", "a", "an", "the", "over", "during", "within", "before",
     "after", "with", "without", "under", "by", "to", "has", "have", "we", "i", "you", "they", "he",
     "she", "pt", "patient", "patients", "medicare", "and", "or", "if", "each", "every", "that",
-    "total", "allowed", "covered", "needed", "required", "get", "does",
+    "total", "allowed", "covered", "needed", "required", "get",
 ];
 
 /// The counted noun of "how many X …" / "number of X …".

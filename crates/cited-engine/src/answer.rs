@@ -412,8 +412,9 @@ const SCOPE_WORDS: &[&str] = &[
 ];
 
 /// Why the answer is not the kind of answer the question asks for, if it is not: a number ("how many
-/// days") the answer does not state, a code it does not give, a value the question states (a patient's
-/// age) that no condition of the answer speaks to.
+/// days", "how many sessions") the answer does not state, items it does not list, a level it does not give,
+/// another body region or population than the one asked about, a code it does not give, a value the
+/// question states (a patient's age) that no condition of the answer speaks to.
 pub fn unaddressed_kind(question: &str, answer: &str) -> Option<String> {
     let answer_facts = facts(answer);
     if let Some(unit) = asked_unit(question)
