@@ -276,7 +276,11 @@ pub(crate) fn quantifier_mismatch(draft: &str, support: &str) -> Option<String> 
             && alternatives
             && words(draft)
                 .iter()
-                .filter(|x| QUANTIFIERS[1].1.contains(&x.as_str()))
+                .filter(|x| {
+                    QUANTIFIERS
+                        .iter()
+                        .any(|(f, m)| *f == "existential" && m.contains(&x.as_str()))
+                })
                 .all(|x| x == "either")
         {
             continue;

@@ -1179,29 +1179,23 @@ impl Engine {
     fn missing_subject_terms(
         &self,
         question: &str,
-        citations: &[Citation],
+        cited: &[DocumentVersion],
     ) -> Result<Vec<String>, EngineError> {
         let mut have: HashSet<String> = HashSet::new();
         // Initial letters of consecutive words, to recognise "LVAD" for "left ventricular assist device".
         let mut initials = String::new();
-        let mut seen: HashSet<(String, String)> = HashSet::new();
-        for c in citations {
-            if !seen.insert((c.doc_id.clone(), c.version.clone())) {
-                continue;
-            }
-            if let Some(v) = self.catalog.find_version(&c.doc_id, &c.version)? {
-                let text = self.version_text(v.version_id)?;
-                initials.extend(
-                    text.split(|ch: char| !ch.is_alphanumeric())
-                        .filter_map(|w| w.chars().next())
-                        .map(|ch| ch.to_ascii_lowercase()),
-                );
-                initials.push(' ');
-                have.extend(content_terms(&format!("{} {} {}", v.title, v.doc_id, text)));
-                for value in v.metadata.values() {
-                    if let Some(s) = value.as_str() {
-                        have.extend(content_terms(s));
-                    }
+        for v in cited {
+            let text = self.version_text(v.version_id)?;
+            initials.extend(
+                text.split(|ch: char| !ch.is_alphanumeric())
+                    .filter_map(|w| w.chars().next())
+                    .map(|ch| ch.to_ascii_lowercase()),
+            );
+            initials.push(' ');
+            have.extend(content_terms(&format!("{} {} {}", v.title, v.doc_id, text)));
+            for value in v.metadata.values() {
+                if let Some(s) = value.as_str() {
+                    have.extend(content_terms(s));
                 }
             }
         }
@@ -1250,7 +1244,7 @@ impl Engine {
     fn other_payer(
         &self,
         question: &str,
-        citations: &[Citation],
+        cited: &[DocumentVersion],
     ) -> Result<Option<String>, EngineError> {
         let vocabulary = self.vocabulary()?;
         let named = vocabulary.payers_named(question);
@@ -1258,9 +1252,8 @@ impl Engine {
             return Ok(None);
         }
         let mut cited_payers: Vec<String> = Vec::new();
-        for c in citations {
-            if let Some(v) = self.catalog.find_version(&c.doc_id, &c.version)?
-                && let Some(p) = v.metadata.get("payer").and_then(|p| p.as_str())
+        for v in cited {
+            if let Some(p) = v.metadata.get("payer").and_then(|p| p.as_str())
                 && !cited_payers.iter().any(|q| q == p)
             {
                 cited_payers.push(p.to_string());
@@ -1734,15 +1727,28 @@ impl Engine {
         };
         let mut premise = premise_conflicts(&query, &answer_text);
         premise.extend(premise_polarity_conflict(&query, &sentences));
+        // The cited versions with their metadata, read once for the subject-word and payer checks.
+        let mut cited: Vec<DocumentVersion> = Vec::new();
+        if !sentences.is_empty() {
+            for c in &builder.citations {
+                if !cited
+                    .iter()
+                    .any(|v| v.doc_id == c.doc_id && v.version == c.version)
+                    && let Some(v) = self.catalog.find_version(&c.doc_id, &c.version)?
+                {
+                    cited.push(v);
+                }
+            }
+        }
         let missing = if sentences.is_empty() {
             Vec::new()
         } else {
-            self.missing_subject_terms(&query, &builder.citations)?
+            self.missing_subject_terms(&query, &cited)?
         };
         let other_payer = if sentences.is_empty() {
             None
         } else {
-            self.other_payer(&query, &builder.citations)?
+            self.other_payer(&query, &cited)?
         };
         let parts = question_parts(&query);
         if parts.len() > 1 && !sentences.is_empty() {
