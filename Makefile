@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact eval-redact eval-version-traps bench load schemathesis llm-test clean-data
+.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact eval-redact eval-version-traps bench load schemathesis llm-test clean-data compose-check
 
 ## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
 ## http://127.0.0.1:8080 until Ctrl-C.
@@ -21,13 +21,15 @@ deps:
 build:
 	cargo build --release --locked
 
-## Everything CI checks: formatting, lints, all tests (release profile, real models and data), then the
-## web UI in a real browser (Debian's chromium via playwright-core, axe-core accessibility scan).
+## Everything CI checks: formatting, lints, all tests (release profile, real models and data; the catalog
+## contract also on the machine's PostgreSQL server, CITED_TEST_POSTGRES_URL), the compose file against
+## its schema, then the web UI in a real browser (Debian's chromium via playwright-core, axe-core scan).
 test: models deps
 	cargo fmt --all -- --check
 	cargo clippy --release --locked --all-targets -- -D warnings
 	cargo test --release --locked --workspace --no-fail-fast
 	python3 -m unittest tools/test_verify_audit.py
+	scripts/validate-compose.sh
 	cargo build --release --locked -p cited
 	scripts/browser-test.sh
 
@@ -69,10 +71,10 @@ eval-verify: models deps build
 ## NCDs and the sample hospital (documents hold no patient data: each change is a false positive).
 eval-redact: build
 	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/dev2.jsonl \
-		--cases evals/phi/dev3.jsonl --cases evals/phi/check.jsonl \
+		--cases evals/phi/dev3.jsonl --cases evals/phi/dev4.jsonl --cases evals/phi/dev5.jsonl --cases evals/phi/check.jsonl \
 		--corpus $(SHARED)/ncd --corpus corpus --json > evals/phi.results.json
 	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/dev2.jsonl \
-		--cases evals/phi/dev3.jsonl --cases evals/phi/check.jsonl \
+		--cases evals/phi/dev3.jsonl --cases evals/phi/dev4.jsonl --cases evals/phi/dev5.jsonl --cases evals/phi/check.jsonl \
 		--corpus $(SHARED)/ncd --corpus corpus
 
 ## Version traps: fixture documents whose later versions changed a number or a criterion or retired
@@ -107,3 +109,8 @@ bench: models deps build
 
 clean-data:
 	rm -rf data $(EVAL_DATA)
+
+## docker-compose.yml against the Compose Specification schema (check-jsonschema, PyPI) plus pinned images,
+## health checks, service_healthy dependencies and the Dockerfile (hadolint); no Docker engine needed.
+compose-check:
+	scripts/validate-compose.sh

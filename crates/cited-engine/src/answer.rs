@@ -666,7 +666,7 @@ impl<'a> From<&'a Citation> for Source<'a> {
 /// Numbers citations in order of first use and recomputes every quote from the catalog.
 pub(crate) struct CitationBuilder<'e> {
     engine: &'e Engine,
-    texts: HashMap<(String, String), (String, String)>,
+    texts: HashMap<(String, String), (String, Arc<str>)>,
     pub(crate) citations: Vec<Citation>,
 }
 
@@ -684,7 +684,7 @@ impl<'e> CitationBuilder<'e> {
         &mut self,
         doc_id: &str,
         version: &str,
-    ) -> Result<Option<&(String, String)>, EngineError> {
+    ) -> Result<Option<&(String, Arc<str>)>, EngineError> {
         let key = (doc_id.to_string(), version.to_string());
         if !self.texts.contains_key(&key) {
             let Some(v) = self.engine.catalog.find_version(doc_id, version)? else {
@@ -699,7 +699,7 @@ impl<'e> CitationBuilder<'e> {
     fn text(&mut self, source: Source<'_>) -> Result<Option<&str>, EngineError> {
         Ok(self
             .version(source.doc_id, source.version)?
-            .map(|(_, t)| t.as_str()))
+            .map(|(_, t)| &**t))
     }
 
     /// Where the list whose item ends at `end` ends in the version's text: after its last consecutive item.
@@ -855,9 +855,7 @@ impl Engine {
         let mut texts = Vec::with_capacity(versions.len() * 2);
         for v in &versions {
             texts.push(v.title.clone());
-            if let Some(t) = self.catalog.canonical_text(v.version_id)? {
-                texts.push(t);
-            }
+            texts.push(self.version_text(v.version_id)?.to_string());
         }
         let payers = self.catalog.metadata_values("payer")?;
         let vocabulary = Arc::new(

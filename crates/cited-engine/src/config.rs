@@ -64,6 +64,80 @@ pub struct Config {
     pub audit: AuditConfig,
     /// PHI redaction, per place text is written or sent.
     pub redaction: RedactionConfig,
+    /// Where the catalog (documents, review queue, tokens, audit trail) is kept.
+    pub storage: StorageConfig,
+}
+
+/// Where each store lives. The default keeps everything in the data directory; `catalog = "postgres"`
+/// moves the catalog, the review queue, the tokens and the audit trail to a PostgreSQL server (the
+/// indexes stay in the data directory).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// `sqlite` (`catalog.sqlite` in the data directory) or `postgres` (`postgres_url`).
+    pub catalog: String,
+    /// `postgres://user:password@host:port/database`; read from `CITED_POSTGRES_URL` so the password need
+    /// not sit in the file. Never logged or printed.
+    #[serde(skip_serializing)]
+    pub postgres_url: Option<String>,
+    /// PostgreSQL connections kept open at most.
+    pub postgres_max_connections: u32,
+    /// The vector index: `edge` (Qdrant Edge shard in the data directory). A Qdrant server is not
+    /// available in this release: `qdrant` is refused at start rather than silently ignored.
+    pub vectors: String,
+    /// The lexical index: `tantivy` (in the data directory). `qdrant` is refused, as for `vectors`.
+    pub lexical: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            catalog: "sqlite".into(),
+            postgres_url: None,
+            postgres_max_connections: 8,
+            vectors: "edge".into(),
+            lexical: "tantivy".into(),
+        }
+    }
+}
+
+// By hand: the URL may hold a password, and configs are printed in errors and traces.
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("catalog", &self.catalog)
+            .field("postgres_url", &self.postgres_url.as_ref().map(|_| "<set>"))
+            .field("postgres_max_connections", &self.postgres_max_connections)
+            .field("vectors", &self.vectors)
+            .field("lexical", &self.lexical)
+            .finish()
+    }
+}
+
+impl StorageConfig {
+    /// Where the catalog of a data directory `data_dir` lives.
+    pub fn catalog_location(
+        &self,
+        data_dir: &std::path::Path,
+    ) -> Result<cited_catalog::CatalogLocation, ConfigError> {
+        match self.catalog.as_str() {
+            "sqlite" => Ok(cited_catalog::CatalogLocation::Sqlite(
+                data_dir.join("catalog.sqlite"),
+            )),
+            "postgres" => match self.postgres_url.as_deref().map(str::trim) {
+                Some(url) if !url.is_empty() => Ok(cited_catalog::CatalogLocation::Postgres {
+                    url: url.to_string(),
+                    max_connections: self.postgres_max_connections,
+                }),
+                _ => Err(ConfigError::Invalid(
+                    "storage.catalog = \"postgres\" needs storage.postgres_url (or CITED_POSTGRES_URL)".into(),
+                )),
+            },
+            other => Err(ConfigError::Invalid(format!(
+                "storage.catalog {other:?} is not sqlite or postgres"
+            ))),
+        }
+    }
 }
 
 /// Where patient identifiers are replaced by typed placeholders (`[NAME]`, `[MRN]`, …) before text is
@@ -294,6 +368,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             audit: AuditConfig::default(),
             redaction: RedactionConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -382,6 +457,13 @@ impl Config {
             let v = value.as_str();
             match name.as_str() {
                 "CITED_DATA_DIR" => self.data_dir = PathBuf::from(v),
+                "CITED_STORAGE_CATALOG" => self.storage.catalog = v.to_string(),
+                "CITED_POSTGRES_URL" => self.storage.postgres_url = Some(v.to_string()),
+                "CITED_STORAGE_VECTORS" => self.storage.vectors = v.to_string(),
+                "CITED_STORAGE_LEXICAL" => self.storage.lexical = v.to_string(),
+                "CITED_STORAGE_POSTGRES_MAX_CONNECTIONS" => {
+                    self.storage.postgres_max_connections = parse_env(&name, v)?
+                }
                 "CITED_MODELS_DIR" => self.models.dir = PathBuf::from(v),
                 "CITED_MODELS_ONNXRUNTIME" | "ORT_DYLIB_PATH" => {
                     self.models.onnxruntime = PathBuf::from(v)
@@ -454,6 +536,23 @@ impl Config {
     /// Rejects values that cannot work, with the option's name.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.fusion()?;
+        self.storage.catalog_location(&self.data_dir)?;
+        for (option, value, embedded) in [
+            ("storage.vectors", &self.storage.vectors, "edge"),
+            ("storage.lexical", &self.storage.lexical, "tantivy"),
+        ] {
+            if value != embedded {
+                return Err(ConfigError::Invalid(format!(
+                    "{option} {value:?}: only {embedded:?} (in the data directory) is available in this \
+                     release; a Qdrant server backend is not built yet"
+                )));
+            }
+        }
+        if self.storage.postgres_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.postgres_max_connections must be at least 1".into(),
+            ));
+        }
         if let Some(key) = &self.audit.signing_key {
             let inside = |p: &std::path::Path| {
                 let abs = |p: &std::path::Path| {

@@ -316,7 +316,7 @@ impl Engine {
         }
         Ok(OpenedVersion {
             view,
-            text,
+            text: text.to_string(),
             sections,
             chunk_spans,
         })

@@ -19,7 +19,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use cited_catalog::{Catalog, CatalogError};
+use cited_catalog::{CatalogError, CatalogStore};
 use cited_embed::{CachingEmbedder, EmbedError, Embedder, MiniLmEmbedder, MiniLmFiles};
 use cited_ingest::{ChunkError, Chunker, ChunkerOptions, ParseOptions};
 use cited_lexical::{LexicalError, LexicalIndex};
@@ -198,7 +198,7 @@ struct Embedders {
 /// An open data directory. One process at a time holds it (a lock file guards the indexes).
 pub struct Engine {
     config: Config,
-    catalog: Catalog,
+    catalog: Box<dyn CatalogStore>,
     lexical: LexicalIndex,
     vectors: Box<dyn VectorStore>,
     /// The model for ingest, and the same model behind a vector cache for the read path.
@@ -209,6 +209,8 @@ pub struct Engine {
     in_force_cache: Mutex<Option<search::InForceCache>>,
     /// Each restricted version's `audience`, by catalog generation.
     audience_cache: Mutex<Option<(i64, Arc<Vec<cited_catalog::RestrictedDocument>>)>>,
+    /// Canonical texts already read, by version id.
+    text_cache: Mutex<search::TextCache>,
     /// Words of the catalog's documents for spelling, rebuilt when the catalog generation changes.
     vocabulary: Mutex<Option<(i64, Arc<understand::Vocabulary>)>>,
     /// The English word list, read on first use.
@@ -226,6 +228,32 @@ const _: fn() = || {
     shared::<Engine>();
 };
 
+/// Binds the catalog to this data directory's indexes (`catalog-owner` holds the directory's id), and
+/// refuses a catalog bound to another directory: a catalog on a server shared by two directories with
+/// their own indexes would have each one's start-up recovery remove the other's ingest in progress.
+fn claim_catalog(catalog: &dyn CatalogStore, dir: &std::path::Path) -> Result<(), String> {
+    let path = dir.join("catalog-owner");
+    let mine = match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => id.trim().to_string(),
+        Ok(_) => return Err(format!("{} is empty", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = uuid::Uuid::new_v4().to_string();
+            std::fs::write(&path, format!("{id}\n")).map_err(|e| e.to_string())?;
+            id
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let owner = catalog.index_owner(&mine).map_err(|e| e.to_string())?;
+    if owner != mine {
+        return Err(format!(
+            "the {} catalog belongs to another data directory (id {owner}, this one is {mine}): its \
+             indexes are there. Give this data directory its own database, or use that directory",
+            catalog.backend()
+        ));
+    }
+    Ok(())
+}
+
 impl Engine {
     /// Opens (creating if needed) the data directory of `config`, takes its lock and removes what an
     /// interrupted ingest left behind. Models are loaded on first use, so commands that need none (docs,
@@ -241,7 +269,8 @@ impl Engine {
         let lock = File::create(dir.join(".lock")).map_err(|e| data_err(e.to_string()))?;
         lock.try_lock()
             .map_err(|_| data_err("in use by another cited process (ingest or serve); wait for it or use another --data-dir".into()))?;
-        let catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
+        let catalog = cited_catalog::open(&config.storage.catalog_location(&dir)?)?;
+        claim_catalog(catalog.as_ref(), &dir).map_err(data_err)?;
         let lexical = LexicalIndex::open(&dir.join("lexical"))?;
         let vectors: Box<dyn VectorStore> = Box::new(EdgeVectorStore::open(
             &dir.join("vectors"),
@@ -257,6 +286,7 @@ impl Engine {
             llm: Mutex::new(None),
             in_force_cache: Mutex::new(None),
             audience_cache: Mutex::new(None),
+            text_cache: Mutex::new(search::TextCache::default()),
             vocabulary: Mutex::new(None),
             dictionary: OnceLock::new(),
             recovery: RecoveryReport::default(),
@@ -297,8 +327,8 @@ impl Engine {
     }
 
     /// The catalog (read access for commands and tests).
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    pub fn catalog(&self) -> &dyn CatalogStore {
+        self.catalog.as_ref()
     }
 
     /// Chunks in the lexical index and in the vector store, for consistency checks.

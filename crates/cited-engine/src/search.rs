@@ -317,10 +317,38 @@ impl Engine {
         })
     }
 
-    /// Canonical text of a version.
-    pub fn version_text(&self, version_id: VersionId) -> Result<String, EngineError> {
-        self.catalog
+    /// Canonical text of a version, from the engine's text cache when it holds it. A version's text never
+    /// changes and version ids are never reused, so a cached text is never stale; the cache saves a catalog
+    /// round trip (and, on a server, the transfer of the whole text) per citation checked.
+    pub fn version_text(&self, version_id: VersionId) -> Result<Arc<str>, EngineError> {
+        if let Ok(cache) = self.text_cache.lock()
+            && let Some(text) = cache.texts.get(&version_id)
+        {
+            return Ok(text.clone());
+        }
+        let text: Arc<str> = self
+            .catalog
             .canonical_text(version_id)?
-            .ok_or_else(|| EngineError::NotFound(format!("no version with id {version_id}")))
+            .ok_or_else(|| EngineError::NotFound(format!("no version with id {version_id}")))?
+            .into();
+        if let Ok(mut cache) = self.text_cache.lock() {
+            if cache.bytes + text.len() > TEXT_CACHE_BYTES {
+                cache.texts.clear();
+                cache.bytes = 0;
+            }
+            cache.bytes += text.len();
+            cache.texts.insert(version_id, text.clone());
+        }
+        Ok(text)
     }
+}
+
+/// Bytes of canonical text the engine keeps in memory at most (emptied, not evicted one by one, when full).
+const TEXT_CACHE_BYTES: usize = 64 << 20;
+
+/// Canonical texts by version id (see [`Engine::version_text`]).
+#[derive(Default)]
+pub(crate) struct TextCache {
+    texts: HashMap<VersionId, Arc<str>>,
+    bytes: usize,
 }

@@ -11,6 +11,7 @@ const PRIORITY: u8 = 50;
 /// Words that introduce a person's name (besides relatives and titles).
 const PERSON_CUES: &[&str] = &[
     "pt",
+    "aka",
     "patient",
     "name",
     "named",
@@ -245,7 +246,7 @@ pub(crate) fn find(text: &str, words: &WordLists, formed: &[Candidate], out: &mu
     find_initials(text, words, &tokens, &mut push);
     find_comma_names(text, words, &tokens, &mut push);
 
-    find_runs(text, words, &tokens, &inside_formed, &mut push);
+    find_runs(text, words, &tokens, formed, &inside_formed, &mut push);
     find_shaped_names(text, words, &tokens, &mut push);
     merge_names(out);
     // "pt Thanh Trần, 90, lives …": a bare number right after a name is the person's age.
@@ -508,6 +509,7 @@ fn find_runs(
     text: &str,
     words: &WordLists,
     tokens: &[Token<'_>],
+    formed: &[Candidate],
     inside_formed: &dyn Fn(&Token<'_>) -> bool,
     push: &mut dyn FnMut(usize, usize),
 ) {
@@ -535,11 +537,178 @@ fn find_runs(
             j -= 1;
         }
         let run = &tokens[i..j];
-        if let Some((a, b)) = accept(text, words, tokens, i, run) {
+        let slot = person_slot_after(text, run[run.len() - 1].end) && run.iter().all(slot_word)
+            || identifier_beside(text, formed, run[0].start, run[run.len() - 1].end)
+                && run.iter().all(|t| beside_word(words, t));
+        if slot {
+            push(run[0].start, run[run.len() - 1].end);
+        } else if let Some((a, b)) = accept(text, words, tokens, i, run) {
             push(run[a].start, run[b].end);
         }
         i = j;
     }
+}
+
+/// A word that may be a name where only a person fits: on a name list or on none, not shaped like an
+/// English word ("reyes in bed 4", "rose in bed 9"; not "dosing in bed 4").
+fn slot_word(t: &Token<'_>) -> bool {
+    matches!(t.class, Class::Strong | Class::Medium | Class::Weak) && !english_shape(&t.lower)
+}
+
+/// A word that may be a name beside an identifier: a name-list word that is no ordinary word, or a
+/// capitalised word on no list; not a label ("call +1 …", "MBI 1EG4-…", "HAR 300128845") nor an
+/// abbreviation ("NSTEMI", "SCr").
+fn beside_word(words: &WordLists, t: &Token<'_>) -> bool {
+    let inner_capital = t.text.chars().skip(1).any(char::is_uppercase);
+    let label = [
+        "call",
+        "voicemail",
+        "text",
+        "page",
+        "fax",
+        "mbi",
+        "hicn",
+        "hosp",
+        "ss",
+        "har",
+        "csn",
+        "fin",
+        "enc",
+        "mcd",
+        "mbr",
+        "grp",
+        "uhid",
+        "landline",
+        "cell",
+        "pager",
+        "adjuster",
+        "subscriber",
+    ]
+    .contains(&t.lower.as_str());
+    slot_word(t)
+        && !words.is_proper(&t.lower)
+        && !label
+        && !t.upper
+        && !inner_capital
+        && (t.class == Class::Strong || t.class == Class::Weak && t.capitalised)
+}
+
+/// Right after a run, what only a person has: a bed or room ("in bed 4", "(bed 6)", "in 14", "in
+/// 3A"), a death, an admission or a discharge, an alias, or something of theirs ("'s son", "'s acct").
+fn person_slot_after(text: &str, end: usize) -> bool {
+    let after = window_after(text, end, 24);
+    let lower = after.to_lowercase();
+    let a = lower.trim_start_matches([' ', ',']);
+    let skipped = lower.len() - a.len();
+    let starts_with_digit = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
+    if [
+        "in bed ", "bed ", "(bed ", "in room ", "in rm ", "rm ", "(rm ", "room ",
+    ]
+    .iter()
+    .any(|p| a.strip_prefix(p).is_some_and(starts_with_digit))
+    {
+        return skipped > 0 || a.starts_with('(');
+    }
+    // "in 14 asking", "in 3A": a room number, not "in 24 hours" or "in 2h".
+    if let Some(rest) = after.trim_start_matches(' ').strip_prefix("in ") {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let tail = &rest[digits..];
+        // "3A", "14b"; not "24h" or "2d" (a time).
+        let tail = tail
+            .strip_prefix(|c: char| c.is_ascii_alphabetic() && !"hdwmysxg".contains(c))
+            .filter(|t| !t.starts_with(char::is_alphanumeric))
+            .unwrap_or(tail);
+        let closes = match tail.chars().next() {
+            None => true,
+            Some(' ') => {
+                let w = tail.trim_start().to_lowercase();
+                !UNIT_WORDS.iter().any(|u| {
+                    w.starts_with(u)
+                        && w[u.len()..]
+                            .chars()
+                            .next()
+                            .is_none_or(|c| !c.is_alphabetic())
+                })
+            }
+            Some(c) => !c.is_alphanumeric() && !['.', '%', '/', '-', ':'].contains(&c),
+        };
+        if (1..=3).contains(&digits) && closes {
+            return true;
+        }
+    }
+    [
+        "died", "expired", "passed away", "was adm", "was admitted", "was discharged", "was dc",
+        "was transferred", "aka ", "a.k.a", "dob", "d.o.b", "(dob", "(mrn", "mrn", "(acct",
+    ]
+    .iter()
+    .any(|p| a.starts_with(p))
+        // "Lord family at bedside", "the Okonkwo twins'": right after the name, no comma between.
+        || lower.strip_prefix(' ').is_some_and(|rest| {
+            ["family", "fam ", "twins", "kid ", "household"]
+                .iter()
+                .any(|p| rest.starts_with(p))
+        })
+        || ["'s ", "’s ", "' ", "’ "].iter().any(|p| {
+            a.strip_prefix(p).is_some_and(|rest| {
+                RELATIONS
+                    .iter()
+                    .chain(&["hcp", "poa", "acct", "account", "mrn", "chart", "claim", "member"])
+                    .any(|r| {
+                        rest.starts_with(r)
+                            && rest[r.len()..].chars().next().is_none_or(|c| !c.is_alphabetic())
+                    })
+            })
+        })
+}
+
+/// Words after a number that make "in 24" a time or an amount, not a room.
+const UNIT_WORDS: &[&str] = &[
+    "hour", "hours", "hr", "hrs", "h", "day", "days", "d", "week", "weeks", "wk", "wks", "month",
+    "months", "mo", "year", "years", "yr", "yrs", "min", "mins", "minute", "minutes", "sec", "mg",
+    "ml", "mcg", "g", "kg", "unit", "units", "patients", "pts", "cases", "doses", "visits", "of",
+    "out", "to", "x",
+];
+
+/// A record, account, phone or social security number, or a date of birth, right before or after the
+/// run ("00483317 Banerjee", "yousef haddad phone +1 …", "Ramírez DOB 7-Mar-1944").
+fn identifier_beside(text: &str, formed: &[Candidate], start: usize, end: usize) -> bool {
+    let after = window_after(text, end, 16);
+    let trimmed = after.trim_start_matches([' ', ',', '(', '#', ':']);
+    let lower = trimmed.to_lowercase();
+    let label = [
+        "dob", "d.o.b.", "d.o.b", "dos", "mrn", "phone", "ph", "tel", "cell", "at", "ssn", "acct",
+    ]
+    .iter()
+    .find(|l| {
+        lower.starts_with(*l)
+            && lower[l.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+    });
+    let value_at = end
+        + (after.len() - trimmed.len())
+        + label.map_or(0, |l| {
+            l.len() + trimmed[l.len()..].len()
+                - trimmed[l.len()..]
+                    .trim_start_matches([' ', ':', '#', '('])
+                    .len()
+        });
+    let identifier = |c: &Candidate, dated: bool| {
+        matches!(
+            c.kind,
+            PhiKind::Mrn | PhiKind::Account | PhiKind::Ssn | PhiKind::Phone
+        ) || dated && c.kind == PhiKind::Date
+    };
+    let dated = label.is_some_and(|l| l.starts_with('d'));
+    formed
+        .iter()
+        .any(|c| c.start == value_at && identifier(c, dated))
+        || formed.iter().any(|c| {
+            c.end <= start
+                && matches!(c.kind, PhiKind::Mrn | PhiKind::Account)
+                && [" ", " — ", " - ", ": ", ", "].contains(&&text[c.end..start])
+        })
 }
 
 /// Decides whether `run` (tokens `at..`) is a name; returns the first and last token of the name.

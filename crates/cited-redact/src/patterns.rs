@@ -87,18 +87,32 @@ fn re(pattern: &str) -> Regex {
 
 impl Patterns {
     pub(crate) fn new() -> Patterns {
-        let id = r"([A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])";
-        let label_tail = r"\s*(?:#|no\.?|number|num|id|is|es)?\s*[:#-]?\s*(?:is\s+|es\s+)?";
+        // One token ("A0094412", "7740-W229104773"), or digit groups as cards print them ("NWH 402 118
+        // 733", "DOD 1193 2847 01"): groups of 3-4 digits, so "mrn 4471920 40 mg" keeps its dose.
+        let id = r"((?:[A-Za-z]{1,4}\s)?\d{3,4}(?:\s\d{3,4}){1,2}(?:\s\d{2})?\b|[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])";
+        // "member policy # …", "claim ref …": a second label word may sit between the label and the value.
+        let label_tail = r"(?:\s+(?:policy|ref|reference|id|card))?\s*(?:#|no\.?|number|num|id|is|es)?\s*[:#-]?\s*(?:is\s+|es\s+|was\s+)?";
         let labelled = vec![
             (
                 re(&format!(
-                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)|csn|fin|har|encounter\s*(?:#|no\.?|number|id)?|enc\s*#|visit\s*(?:#|no\.?|number|id)|epic\s*(?:#|id|no\.?)|cerner\s*(?:#|id)|id\s*[#:]|identifier|pid|uhid|nhs\s*(?:no\.?|number|#)?|hosp(?:ital)?\s+no\.?){label_tail}{id}"
+                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)|csn|fin|har|encounter\s*(?:#|no\.?|number|id)?|enc\s*#|visit\s*(?:#|no\.?|number|id)|epic\s*(?:#|id|no\.?)|cerner\s*(?:#|id)|id\s*[#:]|identifier|pid|uhid|nhs\s*(?:no\.?|number|#)?|hosp(?:ital)?\s+no\.?|ur\s*(?:#|no\.?|number)|folder\s*(?:#|no\.?|number)|(?:old|prior|previous)\s+mrn(?:\s+from\s+[\w.'’ ]{{2,30}}?)?){label_tail}{id}"
                 )),
+                PhiKind::Mrn,
+            ),
+            // Labels that are words too ("MR angiography", "record the dose"): only a number follows.
+            (
+                re(r"(?i)\b(?:mr|record|rec|enc|chart|hn)\s*[:#]?\s*(\d[\d-]{4,}\d)\b"),
+                PhiKind::Mrn,
+            ),
+            // A number of 6 to 10 digits with a leading zero stands alone only as a record number: codes,
+            // doses, phone numbers and lab values do not start with 0.
+            (
+                re(r"(?:^|[\s(])(0\d{5,9})(?:$|[\s),;:?!]|\.(?:\s|$))"),
                 PhiKind::Mrn,
             ),
             (
                 re(&format!(
-                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group(?:\s*(?:#|no\.?|number))?|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?(?:\s*(?:#|no\.?|number))?|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)|mem\.?\s*(?:id|#)|payer\s*(?:id|#)|(?:bcbs|bcbsma|aetna|uhc|cigna|humana|kaiser|anthem|tricare|medi-?cal|masshealth|northwind|harbor)\s*(?:member\s*)?(?:id|#|number|no\.?|card)){label_tail}{id}"
+                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group(?:\s*(?:#|no\.?|number))?|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?(?:\s*(?:#|no\.?|number))?|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)|mem\.?\s*(?:id|#)|payer\s*(?:id|#)|(?:bcbs|bcbsma|aetna|uhc|cigna|humana|kaiser|anthem|tricare|medi-?cal|masshealth|northwind|harbor)\s*(?:member\s*)?(?:id|#|number|no\.?|card)|grp(?:/mbr)?|mcd|(?:travel\s+)?ins(?:urance)?\s+policy|fsa|hsa){label_tail}{id}"
                 )),
                 PhiKind::Account,
             ),
@@ -207,7 +221,7 @@ impl Patterns {
                 r"(?i)\b\d{2,6}\s+(?:[nsew]\.?\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:st|ave|rd|blvd|ln|street|avenue|road|lane|boulevard)\b\.?",
             ),
             employee_of: re(
-                r"\b([A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,2})\s+(?:employee|worker|staff\s+member|driver|associate)\b",
+                r"\b([A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,2}?)(?:'s|’s)?\s+(?:employee|worker|staff\s+member|driver|associate|retiree|warehouse|job|pension|plan)\b",
             ),
             moved_to: re(
                 r"(?i:\b(?:transferred|transfer|discharged|d/c'?d?|admitted|sent|rehab|stayed|resides|resident)\s+(?:to|from|at|in)\s+)((?:[A-Z][\w'.-]*\s+){0,3}[A-Z][\w'.-]*)",
@@ -240,7 +254,7 @@ impl Patterns {
                 lower_states = STATES.to_lowercase()
             )),
             employer: re(
-                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server)\s+(?:at|for))[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
+                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server|attendant|picker|conductor|machinist|operator|cleaner|housekeeper|guard|receptionist|accountant|analyst|developer|pilot|firefighter|officer|paramedic|carpenter|plumber|roofer|painter|miner|trucker|bartender|waiter|waitress|barista|stocker|supervisor|foreman|custodian|secretary|assistant|aide|volunteer|intern|professor|librarian|baker|butcher|chef|dishwasher|landscaper|courier|dispatcher|lineman|logger|farmhand|loader|packer|installer|rep|scientist|programmer|lawyer|paralegal|banker|teller|retiree|apprentice)\s+(?:at|for|@|with)|teach(?:es|ing)?\s+at|retired\s+from(?:\s+the)?|(?:insurance|coverage|covered|insured|plan|benefits|subscriber)\s+(?:is\s+)?(?:thru|through|via)|works?\s+(?:in|on)\s+\w+\s+(?:at|for)|(?:drives|operates|runs)\s+an?\s+\w+\s+(?:at|for)|drives|plan\s+(?:at|from))[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
             ),
             facility: re(
                 r"(?i:\b(?:from|at|to|in)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room|Memory\s+Care|Regional|MinuteClinic|Aged\s+Care|Transitional\s+Care|Acute\s+Rehab|Teaching\s+Hospital|Home\s+of(?:\s+[A-Z][\w'.-]*){1,3})\b(?:\s+[A-Z][\w'.-]*){0,2}|Klini(?:kum|k)\s+[A-Z][\w-]*(?:\s+am\s+[A-Z][\w-]*)?|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",

@@ -86,3 +86,96 @@ fn any_text_is_redacted_without_panicking_and_spans_slice_it() {
         }
     }
 }
+
+/// Where only a person fits (a bed or a room, a record number, a death, a family), a word on a name
+/// list or on none is a name even without a cue; the same words elsewhere, and times, stay.
+#[test]
+fn a_word_in_a_persons_place_is_a_name() {
+    for (text, name) in [
+        ("reyes in bed 4 needs enoxaparin?", "reyes"),
+        ("Bill in 14 asking if medicare covers it", "Bill"),
+        ("okafor in 14b — is enoxaparin 30 mg ok", "okafor"),
+        ("Lord family at bedside, wants an update", "Lord"),
+        ("00483317 Banerjee — sepsis v1 or v2?", "Banerjee"),
+    ] {
+        assert!(
+            kinds(text).contains(&(name.to_string(), "NAME")),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    for clean in [
+        "Patient in bed 4 needs a Foley",
+        "recheck in 24h? the dose in 24 hours",
+        "Family in room 3 asked about visiting hours",
+        "towed from ED lot, family wants it back",
+    ] {
+        assert!(
+            !kinds(clean).iter().any(|(_, k)| *k == "NAME"),
+            "{clean}: {:?}",
+            kinds(clean)
+        );
+    }
+}
+
+/// Record and account numbers under labels that are also words, printed in groups, or standing alone
+/// with a leading zero; a dose after a record number stays.
+#[test]
+fn record_numbers_under_more_labels() {
+    for (text, value, kind) in [
+        ("MR 0093381 plt 48k, hold enox?", "0093381", "MRN"),
+        ("enc 20240411-77 sepsis alert fired", "20240411-77", "MRN"),
+        ("UR number 0331884 — pt from Wollongong", "0331884", "MRN"),
+        ("look up 00291834 pls", "00291834", "MRN"),
+        (
+            "subscriber no. NWH 402 118 733 — wife is the subscriber",
+            "NWH 402 118 733",
+            "ACCOUNT",
+        ),
+        (
+            "member policy # NWH88-0049913 denied",
+            "NWH88-0049913",
+            "ACCOUNT",
+        ),
+        (
+            "claim ref CLM-2024-0088314 denied",
+            "CLM-2024-0088314",
+            "ACCOUNT",
+        ),
+    ] {
+        assert!(
+            kinds(text).contains(&(value.to_string(), kind)),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    let r = Redactor::shared().redact("mrn 4471920 40 mg enoxaparin, MR angiography of the neck");
+    assert_eq!(
+        r.text,
+        "mrn [MRN] 40 mg enoxaparin, MR angiography of the neck"
+    );
+}
+
+/// Employers named by what the patient does there.
+#[test]
+fn employers_named_by_the_work() {
+    for (text, employer) in [
+        (
+            "Shreya teaches at Riverside Unified, needs a letter",
+            "Riverside Unified",
+        ),
+        ("cashier @ Kroger — hba1c 8.9", "Kroger"),
+        ("insurance thru Tesla, does it cover cpap", "Tesla"),
+        ("she is a flight attendant for Delta and asked", "Delta"),
+        (
+            "fell off a ladder on a Kessler Roofing job",
+            "Kessler Roofing",
+        ),
+    ] {
+        assert!(
+            kinds(text).contains(&(employer.to_string(), "EMPLOYER")),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+}

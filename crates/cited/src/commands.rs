@@ -358,6 +358,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check { json } => check(&engine, *json),
         Command::Serve(args) => serve(engine, args),
+        Command::Migrate(args) => crate::migrate::migrate(engine, args),
         Command::Token { command } => token(&engine, command),
         Command::Audit { command } => crate::audit::audit(&engine, command),
         Command::Bench {

@@ -16,6 +16,7 @@ macro_rules! outln {
 mod audit;
 mod commands;
 mod evals;
+mod migrate;
 mod redact;
 
 use std::path::PathBuf;
@@ -91,6 +92,9 @@ pub enum Command {
     /// Redact patient identifiers from standard input, one output line per input line (see
     /// README "PHI redaction"); the same redactor guards the audit trail, review queue and LLM calls.
     Redact(redact::RedactArgs),
+    /// Copy this data directory's SQLite catalog into an empty PostgreSQL database (same ids, same audit
+    /// trail), optionally checking that both answer a question set identically.
+    Migrate(migrate::MigrateArgs),
     /// Measure retrieval quality.
     Eval {
         /// eval subcommand.

@@ -65,7 +65,10 @@ pub fn version_text(engine: &Engine, doc_id: &str, version: &str) -> String {
         .iter()
         .find(|v| v.version.version == version)
         .expect("version in the catalog");
-    engine.version_text(v.version.version_id).expect("text")
+    engine
+        .version_text(v.version.version_id)
+        .expect("text")
+        .to_string()
 }
 
 /// Writes version 3 of the sample sepsis protocol (v2's text, effective 2026-01-01) into `dir`.

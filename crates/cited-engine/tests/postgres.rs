@@ -1,0 +1,124 @@
+//! The engine with its catalog on the machine's PostgreSQL server (`[storage] catalog = "postgres"`, a
+//! fresh database per run) answers exactly as with the embedded SQLite catalog, keeps a verifiable audit
+//! trail there, and refuses a second data directory that would share the catalog with other indexes.
+
+mod common;
+
+use cited_catalog::postgres::ScratchDatabase;
+use cited_core::Access;
+use cited_engine::{Actor, AskRequest, Engine};
+use common::*;
+
+fn server_url() -> String {
+    std::env::var("CITED_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// The config of `data_dir`, with an audit signing key beside it (outside the data directory).
+fn keyed_config(data_dir: &std::path::Path) -> cited_engine::Config {
+    let mut config = config(data_dir);
+    let key = data_dir.with_extension("audit.key");
+    if !key.exists() {
+        cited_engine::cited_audit::generate_key(&key).expect("keygen");
+    }
+    config.audit.signing_key = Some(key);
+    config
+}
+
+fn postgres_engine(
+    data_dir: &std::path::Path,
+    url: &str,
+) -> Result<Engine, cited_engine::EngineError> {
+    let mut config = keyed_config(data_dir);
+    config.storage.catalog = "postgres".into();
+    config.storage.postgres_url = Some(url.to_string());
+    Engine::open(config)
+}
+
+fn ask(engine: &Engine, question: &str) -> cited_engine::AskResponse {
+    engine
+        .ask(&AskRequest {
+            question: question.into(),
+            access: Access::Operator,
+            actor: Actor {
+                user_id: "dr.test".into(),
+                roles: vec!["clinician".into()],
+                request_id: None,
+            },
+            ..AskRequest::default()
+        })
+        .expect("ask")
+}
+
+/// What a user sees of an answer: status, sentences, citations (document, version, span), confidence.
+fn shown(r: &cited_engine::AskResponse) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).expect("answer as JSON");
+    if let Some(map) = v.as_object_mut() {
+        for varying in ["review_id", "took_ms", "trace"] {
+            map.remove(varying);
+        }
+    }
+    v
+}
+
+#[test]
+fn a_postgres_catalog_answers_like_sqlite_and_belongs_to_one_data_directory() {
+    let db = ScratchDatabase::create(&server_url(), "engine")
+        .expect("the machine's PostgreSQL server answers");
+    let pg_dir = tempfile::tempdir().expect("tempdir");
+    let sqlite_dir = tempfile::tempdir().expect("tempdir");
+    let corpus = repo_root().join("corpus");
+    let questions = [
+        "How soon must antibiotics be given in sepsis?",
+        "What is the enoxaparin dose when creatinine clearance is below 30?",
+        "Does Medicare cover a CPAP trial for an AHI of 10?",
+    ];
+    let mut answers = Vec::new();
+    for postgres in [true, false] {
+        let engine = if postgres {
+            postgres_engine(pg_dir.path(), &db.url).expect("open with a PostgreSQL catalog")
+        } else {
+            Engine::open(keyed_config(sqlite_dir.path())).expect("open with a SQLite catalog")
+        };
+        assert_eq!(
+            engine.catalog().backend(),
+            if postgres { "postgres" } else { "sqlite" }
+        );
+        let report = engine
+            .ingest_paths(std::slice::from_ref(&corpus), &mut no_progress())
+            .expect("ingest");
+        assert!(report.added > 5, "{report:#?}");
+        assert!(engine.check().expect("check").is_consistent());
+        answers.push(
+            questions
+                .iter()
+                .map(|q| shown(&ask(&engine, q)))
+                .collect::<Vec<_>>(),
+        );
+        let verified = engine.audit_verify(&[], None).expect("verify");
+        assert!(verified.ok(), "{:?}", verified.problems);
+        assert!(
+            verified.size >= questions.len() as u64,
+            "one record per ask at least"
+        );
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "the same answers from either catalog"
+    );
+
+    // The catalog now describes pg_dir's indexes: another data directory may not use it.
+    let other = tempfile::tempdir().expect("tempdir");
+    let err = postgres_engine(other.path(), &db.url)
+        .err()
+        .expect("a second data directory is refused");
+    assert!(
+        err.to_string()
+            .contains("belongs to another data directory"),
+        "{err}"
+    );
+    // The owner reopens it and finds everything.
+    let engine = postgres_engine(pg_dir.path(), &db.url).expect("reopen");
+    assert!(engine.check().expect("check").is_consistent());
+    assert_eq!(shown(&ask(&engine, questions[0])), answers[0][0]);
+}
