@@ -4,7 +4,7 @@
 
 use rusqlite::types::Value;
 
-use crate::postgres::PostgresCatalog;
+use crate::postgres::{PostgresCatalog, Queries};
 use crate::sqlite::SqliteCatalog;
 use crate::{CatalogError, Result};
 
@@ -207,7 +207,6 @@ pub fn copy_sqlite_to_postgres(from: &SqliteCatalog, to: &PostgresCatalog) -> Re
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let statement = tx.prepare(&insert)?;
         let mut stmt = source.prepare(&select)?;
         let mut rows = stmt.query([])?;
         let mut copied = 0u64;
@@ -218,7 +217,7 @@ pub fn copy_sqlite_to_postgres(from: &SqliteCatalog, to: &PostgresCatalog) -> Re
             }
             let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
                 values.iter().map(|v| v.as_ref()).collect();
-            tx.execute(&statement, &params)?;
+            tx.execute(&insert, &params)?;
             copied += 1;
         }
         report.tables.push((table.to_string(), copied));

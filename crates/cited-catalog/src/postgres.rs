@@ -14,8 +14,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use cited_core::{Chunk, DocumentVersion, MetadataFilter, NewChunk, VersionId, VersionState};
 use postgres::types::ToSql;
-use postgres::{NoTls, Row, Transaction};
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
 
 use crate::{
     ApiToken, AuditEntry, AuditQuery, CatalogCounts, CatalogError, CatalogStore, ChunkWithVersion,
@@ -23,7 +22,165 @@ use crate::{
     audience_groups, audit_query_sql, audit_record, scope_state_clause,
 };
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<Connector>;
+
+/// Statements a connection has prepared, by SQL text: each distinct query is parsed by the server once per
+/// connection, not on every call (a round trip less per query). Emptied when it reaches its size.
+#[derive(Default)]
+pub(crate) struct StatementCache(HashMap<String, Statement>);
+
+const STATEMENT_CACHE_SIZE: usize = 256;
+
+impl StatementCache {
+    fn prepared<C: GenericClient>(&mut self, client: &mut C, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.0.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(sql)?;
+        if self.0.len() >= STATEMENT_CACHE_SIZE {
+            self.0.clear();
+        }
+        self.0.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+}
+
+/// A pooled connection with its prepared statements.
+pub(crate) struct CachedClient {
+    /// Always set; taken only when the connection is dropped.
+    client: Option<Client>,
+    statements: StatementCache,
+}
+
+impl Drop for CachedClient {
+    fn drop(&mut self) {
+        // Closing a postgres::Client blocks on the crate's own runtime, which panics on a thread that drives
+        // async tasks (a server drops its engine there when it shuts down): close it on a thread of its own.
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
+fn closed() -> CatalogError {
+    CatalogError::Damaged("the PostgreSQL connection was already closed".into())
+}
+
+impl CachedClient {
+    /// Starts a transaction that uses (and adds to) this connection's prepared statements.
+    pub(crate) fn transaction(&mut self) -> Result<CachedTransaction<'_>> {
+        Ok(CachedTransaction {
+            tx: self.client.as_mut().ok_or_else(closed)?.transaction()?,
+            statements: &mut self.statements,
+        })
+    }
+
+    /// The connection itself, without the statement cache.
+    pub(crate) fn client(&mut self) -> Result<&mut Client> {
+        self.client.as_mut().ok_or_else(closed)
+    }
+}
+
+/// A transaction on a [`CachedClient`].
+pub(crate) struct CachedTransaction<'a> {
+    tx: Transaction<'a>,
+    statements: &'a mut StatementCache,
+}
+
+impl CachedTransaction<'_> {
+    /// Runs statements without parameters, unprepared.
+    pub(crate) fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        Ok(self.tx.batch_execute(sql)?)
+    }
+
+    /// Commits.
+    pub(crate) fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+/// Queries through the statement cache, on a connection or inside a transaction.
+pub(crate) trait Queries {
+    /// What the statements run on.
+    type On: GenericClient;
+
+    /// The client and the cache, borrowed apart.
+    fn parts(&mut self) -> Result<(&mut Self::On, &mut StatementCache)>;
+
+    /// All rows.
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let (on, cache) = self.parts()?;
+        let statement = cache.prepared(on, sql)?;
+        Ok(on.query(&statement, params)?)
+    }
+
+    /// Exactly one row.
+    fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        let (on, cache) = self.parts()?;
+        let statement = cache.prepared(on, sql)?;
+        Ok(on.query_one(&statement, params)?)
+    }
+
+    /// At most one row.
+    fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let (on, cache) = self.parts()?;
+        let statement = cache.prepared(on, sql)?;
+        Ok(on.query_opt(&statement, params)?)
+    }
+
+    /// Rows changed.
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let (on, cache) = self.parts()?;
+        let statement = cache.prepared(on, sql)?;
+        Ok(on.execute(&statement, params)?)
+    }
+}
+
+impl Queries for CachedClient {
+    type On = Client;
+    fn parts(&mut self) -> Result<(&mut Client, &mut StatementCache)> {
+        Ok((
+            self.client.as_mut().ok_or_else(closed)?,
+            &mut self.statements,
+        ))
+    }
+}
+
+impl<'a> Queries for CachedTransaction<'a> {
+    type On = Transaction<'a>;
+    fn parts(&mut self) -> Result<(&mut Transaction<'a>, &mut StatementCache)> {
+        Ok((&mut self.tx, self.statements))
+    }
+}
+
+/// Opens connections for the pool.
+pub(crate) struct Connector {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Connector {
+    type Connection = CachedClient;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<CachedClient, postgres::Error> {
+        Ok(CachedClient {
+            client: Some(self.config.connect(NoTls)?),
+            statements: StatementCache::default(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut CachedClient) -> std::result::Result<(), postgres::Error> {
+        match conn.client.as_mut() {
+            Some(client) => client.simple_query("").map(|_| ()),
+            // Not reachable: a pooled connection keeps its client until dropped; has_broken says so.
+            None => Ok(()),
+        }
+    }
+
+    fn has_broken(&self, conn: &mut CachedClient) -> bool {
+        conn.client.as_ref().is_none_or(Client::is_closed)
+    }
+}
 
 /// Numbered schema migrations, applied in order, each once. Never edit a released one: add the next.
 const MIGRATIONS: &[(i32, &str, &str)] = &[(
@@ -174,7 +331,7 @@ impl PostgresCatalog {
         let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             CatalogError::Config(format!("PostgreSQL URL is not valid: {e}"))
         })?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = Connector { config };
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(1))
             .min_idle(Some(0))
@@ -185,7 +342,7 @@ impl PostgresCatalog {
         Ok(catalog)
     }
 
-    pub(crate) fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
+    pub(crate) fn conn(&self) -> Result<r2d2::PooledConnection<Connector>> {
         Ok(self.pool.get()?)
     }
 
@@ -199,8 +356,9 @@ impl PostgresCatalog {
     }
 
     fn migrate(&self) -> Result<()> {
+        // Uncached: a migration that rolls back must not leave prepared statements on tables it undid.
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.client()?.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS cited_schema_migrations (
@@ -306,7 +464,7 @@ impl PostgresCatalog {
     }
 }
 
-fn bump_generation(tx: &mut Transaction<'_>) -> Result<()> {
+fn bump_generation(tx: &mut CachedTransaction<'_>) -> Result<()> {
     tx.execute(
         "UPDATE catalog_meta SET value = value + 1 WHERE key = 'generation'",
         &[],
@@ -349,7 +507,7 @@ fn version_from_row(r: &Row) -> Result<DocumentVersion> {
     })
 }
 
-fn insert_review_in(tx: &mut Transaction<'_>, r: &NewReview<'_>) -> Result<()> {
+fn insert_review_in(tx: &mut CachedTransaction<'_>, r: &NewReview<'_>) -> Result<()> {
     let now = Utc::now().to_rfc3339();
     tx.execute(
         "INSERT INTO review_items(review_id, question, question_key, scope_key, created_at, confidence,
@@ -478,15 +636,13 @@ impl CatalogStore for PostgresCatalog {
             )?
             .get(0);
         bump_generation(&mut tx)?;
-        let stmt = tx.prepare(
-            "INSERT INTO chunks(version_id, ordinal, section, page, start, \"end\")
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING chunk_id",
-        )?;
+        let insert = "INSERT INTO chunks(version_id, ordinal, section, page, start, \"end\")
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING chunk_id";
         let mut ids = Vec::with_capacity(chunks.len());
         for c in chunks {
             let id: i64 = tx
                 .query_one(
-                    &stmt,
+                    insert,
                     &[
                         &version_id,
                         &i64::from(c.ordinal),

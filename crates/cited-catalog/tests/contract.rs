@@ -905,3 +905,16 @@ fn four_processes_appending_at_once_keep_one_chain() {
     }
     drop(pg);
 }
+
+/// A server drops its engine, and with it the PostgreSQL catalog, on a thread that drives async tasks:
+/// closing the connections there must not panic.
+#[test]
+fn a_postgres_catalog_can_be_dropped_inside_an_async_runtime() {
+    let db = FreshDatabase::new("drop");
+    let store = postgres_store(&db);
+    store.generation().expect("a query opens a connection");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move { drop(store) });
+}
