@@ -33,8 +33,8 @@ pub enum CatalogError {
     #[error("catalog date {0:?} is not YYYY-MM-DD")]
     Date(String),
     /// PostgreSQL said no (or the connection failed).
-    #[error("catalog database (PostgreSQL): {0}")]
-    Postgres(#[from] ::postgres::Error),
+    #[error("catalog database (PostgreSQL): {}", postgres_message(.0))]
+    Postgres(::postgres::Error),
     /// No PostgreSQL connection could be had from the pool in time.
     #[error("catalog database (PostgreSQL) unreachable: {0}")]
     Pool(#[from] r2d2::Error),
@@ -71,6 +71,25 @@ pub enum CatalogError {
         /// The file the stored text came from.
         existing_source: String,
     },
+}
+
+/// What the server said ("FATAL: database \"x\" does not exist"), or what failed and why ("error
+/// connecting to server: Connection refused"): the driver's own text for both is only "db error" or the
+/// first half.
+fn postgres_message(e: &::postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
+}
+
+// By hand, not `#[from]`: the message already holds the driver's cause, which as `source()` would be
+// printed twice by callers that print the chain.
+impl From<::postgres::Error> for CatalogError {
+    fn from(e: ::postgres::Error) -> Self {
+        CatalogError::Postgres(e)
+    }
 }
 
 /// Catalog results.

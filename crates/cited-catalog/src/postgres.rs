@@ -331,6 +331,16 @@ impl PostgresCatalog {
         let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             CatalogError::Config(format!("PostgreSQL URL is not valid: {e}"))
         })?;
+        if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            return Err(CatalogError::Config(
+                "the PostgreSQL URL asks for TLS (sslmode=require), which this release cannot do yet: \
+                 reach the server over a trusted network with sslmode=disable, or through a TLS tunnel"
+                    .into(),
+            ));
+        }
+        // One connection first, outside the pool: a wrong host, port, user or database is named at once,
+        // not after the pool's wait.
+        drop(config.connect(NoTls)?);
         let manager = Connector { config };
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(1))
