@@ -8,26 +8,10 @@ mod common;
 use std::process::Command;
 
 use cited_core::Access;
-use cited_engine::{Actor, AskRequest, AuditQuery, Engine};
+use cited_engine::{AuditQuery, Engine};
 use common::*;
 
 const PLANTED: &str = "pt John Smith MRN 00482913: how soon must antibiotics be given in sepsis?";
-
-fn ask(engine: &Engine, question: &str, review_everything: bool) -> cited_engine::AskResponse {
-    engine
-        .ask(&AskRequest {
-            question: question.into(),
-            access: Access::Operator,
-            actor: Actor {
-                user_id: "dr.test".into(),
-                roles: vec!["clinician".into()],
-                request_id: Some("req-1".into()),
-            },
-            thresholds: review_everything.then_some((0.0, 0.999)),
-            ..AskRequest::default()
-        })
-        .expect("ask")
-}
 
 fn python_verifier(args: &[&str]) -> (bool, String) {
     let out = Command::new("python3")
@@ -58,8 +42,8 @@ fn asks_are_recorded_and_the_log_proves_itself() {
         .ingest_paths(&[repo_root().join("corpus")], &mut no_progress())
         .expect("ingest");
 
-    let answered = ask(&engine, PLANTED, false);
-    let reviewed = ask(
+    let answered = ask_as_clinician(&engine, PLANTED, false);
+    let reviewed = ask_as_clinician(
         &engine,
         "What dose of enoxaparin for VTE prophylaxis?",
         true,
@@ -182,7 +166,7 @@ fn asks_are_recorded_and_the_log_proves_itself() {
     ]);
     assert!(!ok && text.starts_with("FAIL"), "{text}");
 
-    ask(&engine, "How often is hand hygiene audited?", false);
+    ask_as_clinician(&engine, "How often is hand hygiene audited?", false);
     let consistency = engine.audit_prove_consistency(head).expect("consistency");
     assert!(consistency.second.size > consistency.first.size);
     let consistency_file = out.join("consistency.json");
@@ -236,7 +220,7 @@ fn a_cited_version_stays_openable_after_it_is_superseded_and_its_file_deleted() 
         .ingest_paths(&[src.path().to_path_buf()], &mut no_progress())
         .expect("ingest v1");
     // Asked while v1 is the only version: the answer cites v1.
-    let answer = ask(
+    let answer = ask_as_clinician(
         &engine,
         "How soon must antibiotics be given in sepsis?",
         false,

@@ -5,8 +5,7 @@
 mod common;
 
 use cited_catalog::postgres::ScratchDatabase;
-use cited_core::Access;
-use cited_engine::{Actor, AskRequest, Engine};
+use cited_engine::Engine;
 use common::*;
 
 fn server_url() -> String {
@@ -33,21 +32,6 @@ fn postgres_engine(
     config.storage.catalog = "postgres".into();
     config.storage.postgres_url = Some(url.to_string());
     Engine::open(config)
-}
-
-fn ask(engine: &Engine, question: &str) -> cited_engine::AskResponse {
-    engine
-        .ask(&AskRequest {
-            question: question.into(),
-            access: Access::Operator,
-            actor: Actor {
-                user_id: "dr.test".into(),
-                roles: vec!["clinician".into()],
-                request_id: None,
-            },
-            ..AskRequest::default()
-        })
-        .expect("ask")
 }
 
 /// What a user sees of an answer: status, sentences, citations (document, version, span), confidence.
@@ -92,7 +76,7 @@ fn a_postgres_catalog_answers_like_sqlite_and_belongs_to_one_data_directory() {
         answers.push(
             questions
                 .iter()
-                .map(|q| shown(&ask(&engine, q)))
+                .map(|q| shown(&ask_as_clinician(&engine, q, false)))
                 .collect::<Vec<_>>(),
         );
         let verified = engine.audit_verify(&[], None).expect("verify");
@@ -120,5 +104,8 @@ fn a_postgres_catalog_answers_like_sqlite_and_belongs_to_one_data_directory() {
     // The owner reopens it and finds everything.
     let engine = postgres_engine(pg_dir.path(), &db.url).expect("reopen");
     assert!(engine.check().expect("check").is_consistent());
-    assert_eq!(shown(&ask(&engine, questions[0])), answers[0][0]);
+    assert_eq!(
+        shown(&ask_as_clinician(&engine, questions[0], false)),
+        answers[0][0]
+    );
 }

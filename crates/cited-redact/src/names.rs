@@ -560,24 +560,15 @@ fn slot_word(t: &Token<'_>) -> bool {
 /// abbreviation ("NSTEMI", "SCr").
 fn beside_word(words: &WordLists, t: &Token<'_>) -> bool {
     let inner_capital = t.text.chars().skip(1).any(char::is_uppercase);
+    // Words that are also names elsewhere; pure labels ("MBI", "HAR") are never names at all (words.rs).
     let label = [
         "call",
         "voicemail",
         "text",
         "page",
         "fax",
-        "mbi",
-        "hicn",
-        "hosp",
         "ss",
-        "har",
-        "csn",
         "fin",
-        "enc",
-        "mcd",
-        "mbr",
-        "grp",
-        "uhid",
         "landline",
         "cell",
         "pager",

@@ -16,6 +16,17 @@ const ACRONYMS: &str = include_str!("../data/acronyms.txt");
 
 /// Short clinical and chat words that the lists may hold as names but never are one here.
 const NEVER_NAMES: &[&str] = &[
+    // Labels of record and account numbers.
+    "mbi",
+    "hicn",
+    "hosp",
+    "har",
+    "csn",
+    "enc",
+    "mcd",
+    "mbr",
+    "grp",
+    "uhid",
     "pt",
     "pts",
     "dob",

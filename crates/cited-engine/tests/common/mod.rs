@@ -81,3 +81,25 @@ pub fn write_sepsis_v3(dir: &Path) -> PathBuf {
     );
     write(dir, "sepsis-bundle.v3.md", &v3)
 }
+
+/// Asks as a clinician (`dr.test`, request `req-1`); `review_everything` sets thresholds that send any
+/// draft to review.
+pub fn ask_as_clinician(
+    engine: &Engine,
+    question: &str,
+    review_everything: bool,
+) -> cited_engine::AskResponse {
+    engine
+        .ask(&cited_engine::AskRequest {
+            question: question.into(),
+            access: cited_core::Access::Operator,
+            actor: cited_engine::Actor {
+                user_id: "dr.test".into(),
+                roles: vec!["clinician".into()],
+                request_id: Some("req-1".into()),
+            },
+            thresholds: review_everything.then_some((0.0, 0.999)),
+            ..cited_engine::AskRequest::default()
+        })
+        .expect("ask")
+}
