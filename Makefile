@@ -3,7 +3,7 @@ CITED := target/release/cited
 SHARED ?= ../shared/data
 EVAL_DATA ?= target/eval-data
 
-.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact eval-redact eval-version-traps bench load schemathesis llm-test clean-data compose-check
+.PHONY: demo models deps build test browser-test lint eval eval-ncd eval-questions eval-verify eval-scifact eval-redact eval-version-traps bench load load-cluster schemathesis llm-test clean-data compose-check
 
 ## Quick start: fetch models, build, ingest the sample hospital, print demo tokens, serve the API on
 ## http://127.0.0.1:8080 until Ctrl-C.
@@ -98,6 +98,11 @@ llm-test: models deps
 ## Load on the HTTP API: wrk posting ncd-dev asks at 8 and 32 connections (see README "Measured").
 load: models deps build
 	scripts/load.sh
+
+## The same load on two nodes of the cluster configuration (PostgreSQL catalog, both indexes on Qdrant):
+## needs a Qdrant server, QDRANT_URL=http://host:6334 (and QDRANT_API_KEY / CITED_QDRANT_API_KEY if it has one).
+load-cluster: models deps build
+	scripts/load-cluster.sh
 
 ## schemathesis (PyPI) against /openapi.json on the NCD corpus (see README "Measured").
 schemathesis: models deps build

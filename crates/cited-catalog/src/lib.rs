@@ -303,6 +303,19 @@ pub struct ReviewTransition<'a> {
     pub draft: Option<&'a serde_json::Value>,
 }
 
+/// The right to ingest into a catalog ([`CatalogStore::ingest_lease`]); dropping it gives it up.
+pub struct IngestLease {
+    _held: Box<dyn Send>,
+}
+
+impl IngestLease {
+    /// A lease that holds `held` until dropped (an advisory lock's connection; `()` for a store whose
+    /// exclusion lives elsewhere).
+    pub fn new(held: Box<dyn Send>) -> Self {
+        Self { _held: held }
+    }
+}
+
 /// Counts for `docs list` and the ingest summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct CatalogCounts {
@@ -331,6 +344,9 @@ pub trait CatalogStore: Send + Sync {
     /// data directories with their own indexes: start-up recovery in one would remove the other's work.
     fn index_owner(&self, candidate: &str) -> Result<String>;
 
+    /// Binds the catalog to other indexes (`cited migrate --to-qdrant`, after copying them there).
+    fn set_index_owner(&self, owner: &str) -> Result<()>;
+
     /// Bumped on every change that alters what search may see; readers use it to refresh caches.
     fn generation(&self) -> Result<i64>;
 
@@ -357,6 +373,13 @@ pub trait CatalogStore: Send + Sync {
 
     /// Versions left pending (by a crash or a failed ingest).
     fn pending_versions(&self) -> Result<Vec<VersionId>>;
+
+    /// Takes the right to ingest into this catalog, held until the lease is dropped. Only the holder
+    /// creates pending versions, so only the holder may treat pending versions as abandoned: several
+    /// nodes on one catalog ingest one at a time, and one node's start-up recovery never removes another
+    /// node's ingest in progress. With `wait` it waits for the holder to finish; without, `None` says
+    /// someone else holds it. (SQLite: the data directory's lock already makes its process the only one.)
+    fn ingest_lease(&self, wait: bool) -> Result<Option<IngestLease>>;
 
     /// Removes versions and their chunks. Call only after their index entries are gone.
     fn delete_versions(&self, ids: &[VersionId]) -> Result<()>;

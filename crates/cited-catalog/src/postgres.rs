@@ -18,8 +18,8 @@ use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
 
 use crate::{
     ApiToken, AuditEntry, AuditQuery, CatalogCounts, CatalogError, CatalogStore, ChunkWithVersion,
-    NewReview, NewVersion, RestrictedDocument, Result, ReviewEvent, ReviewRecord, ReviewTransition,
-    audience_groups, audit_query_sql, audit_record, scope_state_clause,
+    IngestLease, NewReview, NewVersion, RestrictedDocument, Result, ReviewEvent, ReviewRecord,
+    ReviewTransition, audience_groups, audit_query_sql, audit_record, scope_state_clause,
 };
 
 type Pool = r2d2::Pool<Connector>;
@@ -316,6 +316,25 @@ CREATE TRIGGER review_events_no_truncate BEFORE TRUNCATE ON review_events
 /// Key of the advisory lock that serialises migrations between nodes starting at once ("cited" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0063_6974_6564;
 
+/// Key of the advisory lock held by the node that ingests ("ingest" in ASCII).
+const INGEST_LOCK: i64 = 0x696e_6765_7374;
+
+/// The connection holding the ingest lock; unlocks before going back to the pool.
+struct AdvisoryLease {
+    conn: Option<r2d2::PooledConnection<Connector>>,
+}
+
+impl Drop for AdvisoryLease {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take()
+            && let Err(e) = conn.execute("SELECT pg_advisory_unlock($1)", &[&INGEST_LOCK])
+        {
+            // The session is gone, and the lock with it.
+            tracing::warn!(error = %e, "could not release the ingest lock explicitly");
+        }
+    }
+}
+
 const VERSION_COLUMNS: &str = "version_id, doc_id, version, title, doc_type, effective_date, end_date, \
      declared_status, content_hash, source, metadata, state";
 
@@ -553,6 +572,15 @@ impl CatalogStore for PostgresCatalog {
         Ok(fsync == "on" && commit != "off")
     }
 
+    fn set_index_owner(&self, owner: &str) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO catalog_owner(id, owner) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner",
+            &[&owner],
+        )?;
+        Ok(())
+    }
+
     fn index_owner(&self, candidate: &str) -> Result<String> {
         let mut conn = self.conn()?;
         conn.execute(
@@ -680,6 +708,21 @@ impl CatalogStore for PostgresCatalog {
         self.version_ids(
             "SELECT version_id FROM versions WHERE state = 'pending' ORDER BY version_id",
         )
+    }
+
+    /// A session-level advisory lock, held by a pooled connection that the lease keeps out of the pool.
+    /// A node that dies loses its session and with it the lock, so its pending versions become the next
+    /// holder's to remove.
+    fn ingest_lease(&self, wait: bool) -> Result<Option<IngestLease>> {
+        let mut conn = self.conn()?;
+        let held = if wait {
+            conn.execute("SELECT pg_advisory_lock($1)", &[&INGEST_LOCK])?;
+            true
+        } else {
+            conn.query_one("SELECT pg_try_advisory_lock($1)", &[&INGEST_LOCK])?
+                .get(0)
+        };
+        Ok(held.then(|| IngestLease::new(Box::new(AdvisoryLease { conn: Some(conn) }))))
     }
 
     fn delete_versions(&self, ids: &[VersionId]) -> Result<()> {

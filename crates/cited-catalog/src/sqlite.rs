@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::{
     ApiToken, AuditEntry, AuditQuery, CatalogCounts, CatalogError, CatalogStore, ChunkWithVersion,
-    NewReview, NewVersion, RestrictedDocument, Result, ReviewEvent, ReviewRecord, ReviewTransition,
-    audience_groups, audit_query_sql, audit_record, scope_state_clause,
+    IngestLease, NewReview, NewVersion, RestrictedDocument, Result, ReviewEvent, ReviewRecord,
+    ReviewTransition, audience_groups, audit_query_sql, audit_record, scope_state_clause,
 };
 
 /// The SQLite catalog. One connection behind a mutex: catalog calls are short, the indexes do the heavy reads.
@@ -390,6 +390,15 @@ impl CatalogStore for SqliteCatalog {
         Ok(self.synchronous()? >= 2)
     }
 
+    fn set_index_owner(&self, owner: &str) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO catalog_owner(id, owner) VALUES (1, ?1)
+             ON CONFLICT(id) DO UPDATE SET owner = excluded.owner",
+            [owner],
+        )?;
+        Ok(())
+    }
+
     fn index_owner(&self, candidate: &str) -> Result<String> {
         let conn = self.conn()?;
         conn.execute(
@@ -517,6 +526,11 @@ impl CatalogStore for SqliteCatalog {
         self.version_ids(
             "SELECT version_id FROM versions WHERE state = 'pending' ORDER BY version_id",
         )
+    }
+
+    /// The data directory's lock (taken by the engine) already makes this process the only writer.
+    fn ingest_lease(&self, _wait: bool) -> Result<Option<IngestLease>> {
+        Ok(Some(IngestLease::new(Box::new(()))))
     }
 
     fn delete_versions(&self, ids: &[VersionId]) -> Result<()> {

@@ -941,3 +941,37 @@ fn a_postgres_catalog_can_be_dropped_inside_an_async_runtime() {
         .expect("runtime");
     runtime.block_on(async move { drop(store) });
 }
+
+#[test]
+fn one_node_at_a_time_holds_the_ingest_lease_on_a_shared_postgres_catalog() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite = sqlite_store(&dir);
+    assert!(
+        sqlite.ingest_lease(false).expect("lease").is_some(),
+        "SQLite: the data directory's lock is the exclusion"
+    );
+
+    let db = FreshDatabase::new("lease");
+    let (node_a, node_b) = (postgres_store(&db), postgres_store(&db));
+    let held = node_a.ingest_lease(true).expect("lease").expect("free");
+    assert!(
+        node_b.ingest_lease(false).expect("try").is_none(),
+        "another node ingesting: no lease, so its pending versions are not ours to remove"
+    );
+    // A waiting node gets the lease as soon as the holder lets go.
+    let waiter = std::thread::spawn(move || {
+        let lease = node_b.ingest_lease(true).expect("lease");
+        (lease.is_some(), node_b)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!waiter.is_finished(), "the second node waits for the first");
+    drop(held);
+    let (got, node_b) = waiter.join().expect("waiter");
+    assert!(got);
+    drop(node_b);
+    // A node that dies (its connection closes) frees the lease too.
+    let lease = node_a
+        .ingest_lease(false)
+        .expect("lease after the other closed");
+    assert!(lease.is_some());
+}

@@ -82,11 +82,29 @@ pub struct StorageConfig {
     pub postgres_url: Option<String>,
     /// PostgreSQL connections kept open at most.
     pub postgres_max_connections: u32,
-    /// The vector index: `edge` (Qdrant Edge shard in the data directory). A Qdrant server is not
-    /// available in this release: `qdrant` is refused at start rather than silently ignored.
+    /// The vector index: `edge` (a Qdrant Edge shard in the data directory) or `qdrant` (the collection
+    /// `<qdrant_collection>_dense` of the server at `qdrant_url`).
     pub vectors: String,
-    /// The lexical index: `tantivy` (in the data directory). `qdrant` is refused, as for `vectors`.
+    /// The lexical index: `tantivy` (in the data directory) or `qdrant` (BM25 as sparse vectors in the
+    /// collection `<qdrant_collection>_bm25`). With both indexes and the catalog on servers, an app node
+    /// keeps nothing on its disk and any number of nodes can share them.
     pub lexical: String,
+    /// gRPC URL of the Qdrant server (`http://host:6334`; `https://` for TLS). `CITED_QDRANT_URL`.
+    pub qdrant_url: Option<String>,
+    /// Qdrant API key; read from `CITED_QDRANT_API_KEY` so it need not sit in the file. Never logged or
+    /// printed.
+    #[serde(skip_serializing)]
+    pub qdrant_api_key: Option<String>,
+    /// Prefix of the two collections. One per catalog: two catalogs on one prefix would mix chunk ids.
+    pub qdrant_collection: String,
+    /// Deadline of each Qdrant request, in seconds.
+    pub qdrant_timeout_secs: u64,
+    /// Retries of a Qdrant request that failed transiently (unavailable, deadline, overloaded), with
+    /// exponential backoff.
+    pub qdrant_retries: u32,
+    /// BM25's average chunk length in analysed terms, for `lexical = "qdrant"` (tantivy measures it
+    /// itself). Chunks of the default chunker average about this many.
+    pub qdrant_bm25_avg_terms: f32,
 }
 
 impl Default for StorageConfig {
@@ -97,6 +115,12 @@ impl Default for StorageConfig {
             postgres_max_connections: 8,
             vectors: "edge".into(),
             lexical: "tantivy".into(),
+            qdrant_url: None,
+            qdrant_api_key: None,
+            qdrant_collection: "cited".into(),
+            qdrant_timeout_secs: 10,
+            qdrant_retries: 3,
+            qdrant_bm25_avg_terms: 100.0,
         }
     }
 }
@@ -110,11 +134,51 @@ impl std::fmt::Debug for StorageConfig {
             .field("postgres_max_connections", &self.postgres_max_connections)
             .field("vectors", &self.vectors)
             .field("lexical", &self.lexical)
+            .field("qdrant_url", &self.qdrant_url)
+            .field(
+                "qdrant_api_key",
+                &self.qdrant_api_key.as_ref().map(|_| "<set>"),
+            )
+            .field("qdrant_collection", &self.qdrant_collection)
+            .field("qdrant_timeout_secs", &self.qdrant_timeout_secs)
+            .field("qdrant_retries", &self.qdrant_retries)
+            .field("qdrant_bm25_avg_terms", &self.qdrant_bm25_avg_terms)
             .finish()
     }
 }
 
 impl StorageConfig {
+    /// True when either index lives on a Qdrant server.
+    pub fn uses_qdrant(&self) -> bool {
+        self.vectors == "qdrant" || self.lexical == "qdrant"
+    }
+
+    /// True when no index lives in the data directory: app nodes are interchangeable.
+    pub fn indexes_remote(&self) -> bool {
+        self.vectors == "qdrant" && self.lexical == "qdrant"
+    }
+
+    /// How to reach the Qdrant server.
+    pub fn qdrant_settings(&self) -> Result<cited_qdrant::QdrantSettings, ConfigError> {
+        let url = match self.qdrant_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_string(),
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "storage.vectors or storage.lexical = \"qdrant\" needs storage.qdrant_url (or \
+                     CITED_QDRANT_URL)"
+                        .into(),
+                ));
+            }
+        };
+        Ok(cited_qdrant::QdrantSettings {
+            url,
+            api_key: self.qdrant_api_key.clone().filter(|k| !k.trim().is_empty()),
+            collection_prefix: self.qdrant_collection.clone(),
+            timeout: std::time::Duration::from_secs(self.qdrant_timeout_secs),
+            retries: self.qdrant_retries,
+        })
+    }
+
     /// Where the catalog of a data directory `data_dir` lives.
     pub fn catalog_location(
         &self,
@@ -461,6 +525,16 @@ impl Config {
                 "CITED_POSTGRES_URL" => self.storage.postgres_url = Some(v.to_string()),
                 "CITED_STORAGE_VECTORS" => self.storage.vectors = v.to_string(),
                 "CITED_STORAGE_LEXICAL" => self.storage.lexical = v.to_string(),
+                "CITED_QDRANT_URL" => self.storage.qdrant_url = Some(v.to_string()),
+                "CITED_QDRANT_API_KEY" => self.storage.qdrant_api_key = Some(v.to_string()),
+                "CITED_QDRANT_COLLECTION" => self.storage.qdrant_collection = v.to_string(),
+                "CITED_QDRANT_TIMEOUT_SECS" => {
+                    self.storage.qdrant_timeout_secs = parse_env(&name, v)?
+                }
+                "CITED_QDRANT_RETRIES" => self.storage.qdrant_retries = parse_env(&name, v)?,
+                "CITED_QDRANT_BM25_AVG_TERMS" => {
+                    self.storage.qdrant_bm25_avg_terms = parse_env(&name, v)?
+                }
                 "CITED_STORAGE_POSTGRES_MAX_CONNECTIONS" => {
                     self.storage.postgres_max_connections = parse_env(&name, v)?
                 }
@@ -537,15 +611,39 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.fusion()?;
         self.storage.catalog_location(&self.data_dir)?;
+        let st = &self.storage;
         for (option, value, embedded) in [
-            ("storage.vectors", &self.storage.vectors, "edge"),
-            ("storage.lexical", &self.storage.lexical, "tantivy"),
+            ("storage.vectors", &st.vectors, "edge"),
+            ("storage.lexical", &st.lexical, "tantivy"),
         ] {
-            if value != embedded {
+            if value != embedded && value != "qdrant" {
                 return Err(ConfigError::Invalid(format!(
-                    "{option} {value:?}: only {embedded:?} (in the data directory) is available in this \
-                     release; a Qdrant server backend is not built yet"
+                    "{option} {value:?} is not {embedded:?} (in the data directory) or \"qdrant\""
                 )));
+            }
+        }
+        if st.uses_qdrant() {
+            st.qdrant_settings()?;
+            let name = &st.qdrant_collection;
+            if name.is_empty()
+                || name.len() > 200
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "storage.qdrant_collection {name:?}: use letters, digits, '_' and '-' (at most 200)"
+                )));
+            }
+            if st.qdrant_timeout_secs == 0 {
+                return Err(ConfigError::Invalid(
+                    "storage.qdrant_timeout_secs must be at least 1".into(),
+                ));
+            }
+            if !(st.qdrant_bm25_avg_terms.is_finite() && st.qdrant_bm25_avg_terms >= 1.0) {
+                return Err(ConfigError::Invalid(
+                    "storage.qdrant_bm25_avg_terms must be a number of at least 1".into(),
+                ));
             }
         }
         if self.storage.postgres_max_connections == 0 {
@@ -688,6 +786,85 @@ mod tests {
         assert!(
             toml::from_str::<Config>("[search]\nfusoin = \"rrf\"\n").is_err(),
             "typos are rejected"
+        );
+    }
+
+    #[test]
+    fn each_store_is_chosen_on_its_own_and_qdrant_needs_a_url() {
+        let env = |pairs: &[(&str, &str)]| -> Result<Config, ConfigError> {
+            let mut c = Config::default();
+            c.apply_env(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))?;
+            c.validate()?;
+            Ok(c)
+        };
+        let c = env(&[("CITED_STORAGE_VECTORS", "qdrant")]).expect_err("no url");
+        assert!(c.to_string().contains("CITED_QDRANT_URL"), "{c}");
+        let c = env(&[
+            ("CITED_STORAGE_VECTORS", "qdrant"),
+            ("CITED_QDRANT_URL", "http://qdrant:6334"),
+            ("CITED_QDRANT_API_KEY", "k3y-never-shown"),
+        ])
+        .expect("qdrant vectors with embedded BM25");
+        assert!(c.storage.uses_qdrant() && !c.storage.indexes_remote());
+        assert!(!format!("{:?}", c.storage).contains("k3y-never-shown"));
+        assert!(
+            !toml::to_string(&c)
+                .expect("toml")
+                .contains("k3y-never-shown")
+        );
+        let c = env(&[
+            ("CITED_STORAGE_VECTORS", "qdrant"),
+            ("CITED_STORAGE_LEXICAL", "qdrant"),
+            ("CITED_QDRANT_URL", "http://qdrant:6334"),
+        ])
+        .expect("both on the server");
+        assert!(c.storage.indexes_remote());
+        let c = env(&[("CITED_STORAGE_LEXICAL", "elastic")]).expect_err("unknown store");
+        assert!(c.to_string().contains("storage.lexical"), "{c}");
+        let c = env(&[
+            ("CITED_STORAGE_LEXICAL", "qdrant"),
+            ("CITED_QDRANT_URL", "http://qdrant:6334"),
+            ("CITED_QDRANT_COLLECTION", "a b"),
+        ])
+        .expect_err("bad collection name");
+        assert!(c.to_string().contains("qdrant_collection"), "{c}");
+    }
+
+    #[test]
+    fn the_documented_config_parses_and_names_every_option() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/cited.toml");
+        let text = std::fs::read_to_string(path).expect("config/cited.toml");
+        toml::from_str::<Config>(&text).expect("config/cited.toml parses");
+        fn keys(prefix: &str, value: &toml::Value, out: &mut Vec<(String, String)>) {
+            if let toml::Value::Table(table) = value {
+                for (k, v) in table {
+                    match v {
+                        toml::Value::Table(_) => keys(&format!("{prefix}{k}."), v, out),
+                        _ => out.push((format!("{prefix}{k}"), k.clone())),
+                    }
+                }
+            }
+        }
+        let mut all = Vec::new();
+        keys(
+            "",
+            &toml::Value::try_from(Config::default()).expect("toml"),
+            &mut all,
+        );
+        let documented = |key: &str| {
+            text.lines().any(|l| {
+                let l = l.trim_start_matches(['#', ' ']);
+                l.starts_with(&format!("{key} =")) || l.starts_with(&format!("{key}="))
+            })
+        };
+        let missing: Vec<&String> = all
+            .iter()
+            .filter(|(_, k)| !documented(k))
+            .map(|(p, _)| p)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "options missing from config/cited.toml: {missing:?}"
         );
     }
 }

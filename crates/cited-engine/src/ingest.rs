@@ -11,8 +11,8 @@ use chrono::Utc;
 use cited_catalog::{CatalogError, NewVersion};
 use cited_core::{VersionId, VersionStatus, in_force_on};
 use cited_ingest::{ParsedDocument, discover, parse_file, sidecar_path};
-use cited_lexical::LexicalChunk;
-use cited_vectors::VectorPoint;
+use cited_lexical::{LexicalChunk, LexicalStore};
+use cited_vectors::{VectorPoint, VectorStore};
 use serde::Serialize;
 
 use crate::{Engine, EngineError};
@@ -128,6 +128,7 @@ impl Engine {
         progress: &mut dyn FnMut(IngestProgress<'_>),
     ) -> Result<IngestReport, EngineError> {
         let _writer = self.writer();
+        let _lease = self.ingest_lease()?;
         self.cleaning_up_on_failure(self.ingest_paths_as_writer(paths, progress))
     }
 
@@ -135,7 +136,7 @@ impl Engine {
     /// them at once instead of at its next start, so their chunks never linger in the indexes.
     fn cleaning_up_on_failure<T>(&self, result: Result<T, EngineError>) -> Result<T, EngineError> {
         if result.is_err() {
-            match self.recover() {
+            match self.recover_as_writer() {
                 Ok(r) if r.removed_pending_versions > 0 => tracing::warn!(
                     versions = r.removed_pending_versions,
                     "ingest failed: removed its pending versions"
@@ -231,6 +232,7 @@ impl Engine {
         progress: &mut dyn FnMut(IngestProgress<'_>),
     ) -> Result<IngestReport, EngineError> {
         let _writer = self.writer();
+        let _lease = self.ingest_lease()?;
         self.cleaning_up_on_failure(self.ingest_documents_as_writer(docs, progress))
     }
 
@@ -482,5 +484,73 @@ impl Engine {
                 .count();
         }
         Ok(count)
+    }
+}
+
+/// What [`Engine::copy_indexes_to_qdrant`] copied.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct IndexCopyReport {
+    /// Vectors copied as stored (nothing re-embedded).
+    pub vectors: usize,
+    /// Chunks of committed versions indexed for BM25.
+    pub lexical_chunks: usize,
+}
+
+impl Engine {
+    /// Copies this data directory's indexes into the collections of a Qdrant server (`cited migrate
+    /// --to-qdrant`): every vector as stored, so nothing is re-embedded, and the indexed text of every
+    /// chunk of a committed version for BM25. The collections must be empty: copying into a deployment
+    /// already in use would mix two catalogs' chunk ids.
+    pub fn copy_indexes_to_qdrant(
+        &self,
+        settings: cited_qdrant::QdrantSettings,
+        avg_terms: f32,
+    ) -> Result<IndexCopyReport, EngineError> {
+        let _writer = self.writer();
+        let _lease = self.ingest_lease()?;
+        let server = cited_qdrant::QdrantConnection::connect(settings)?;
+        let vectors =
+            cited_qdrant::QdrantVectorStore::open(server.clone(), cited_embed::MINILM_DIM)?;
+        let lexical = cited_qdrant::QdrantLexicalIndex::open(server, avg_terms)?;
+        if !vectors.is_empty()? || !lexical.is_empty()? {
+            return Err(EngineError::Internal(format!(
+                "the collections {} and {} already hold points: copy into empty ones (another \
+                 storage.qdrant_collection prefix)",
+                vectors.collection(),
+                lexical.collection()
+            )));
+        }
+        let mut report = IndexCopyReport::default();
+        let mut from = None;
+        loop {
+            let (page, next) = self.vectors.scroll(from, 512)?;
+            report.vectors += page.len();
+            vectors.upsert(page)?;
+            match next {
+                Some(n) => from = Some(n),
+                None => break,
+            }
+        }
+        for version in self.catalog.committed_versions()? {
+            let ids = self.catalog.chunk_ids_of(version.version_id)?;
+            let chunks = self.catalog.chunks(&ids)?;
+            let texts: Vec<String> = chunks
+                .iter()
+                .map(|c| indexed_text(&c.title, &c.chunk.span.section, &c.chunk.text))
+                .collect();
+            let batch: Vec<LexicalChunk<'_>> = chunks
+                .iter()
+                .zip(&texts)
+                .map(|(c, text)| LexicalChunk {
+                    chunk_id: c.chunk.chunk_id,
+                    version_id: c.chunk.version_id,
+                    text,
+                })
+                .collect();
+            report.lexical_chunks += batch.len();
+            lexical.add(&batch)?;
+        }
+        lexical.commit()?;
+        Ok(report)
     }
 }

@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use cited_catalog::{CatalogError, CatalogStore};
 use cited_embed::{CachingEmbedder, EmbedError, Embedder, MiniLmEmbedder, MiniLmFiles};
 use cited_ingest::{ChunkError, Chunker, ChunkerOptions, ParseOptions};
-use cited_lexical::{LexicalError, LexicalIndex};
+use cited_lexical::{LexicalError, LexicalStore, TantivyIndex};
+use cited_qdrant::{QdrantConnection, QdrantLexicalIndex, QdrantVectorStore};
 use cited_vectors::{EdgeVectorStore, VectorStore, VectorStoreError};
 
 pub use answer::{AskEvent, AskRequest, AskResponse, question_key, render_answer, scope_key};
@@ -35,7 +36,7 @@ pub use documents::{
     ChunkSpan, DiffOp, DiffPiece, DocumentSummary, OpenedVersion, SectionChange, SectionChangeKind,
     SectionSpan, VersionComparison, VersionSummary, VersionView, word_diff,
 };
-pub use ingest::{FailedFile, IngestProgress, IngestReport};
+pub use ingest::{FailedFile, IndexCopyReport, IngestProgress, IngestReport};
 pub use search::SearchResponse;
 pub use tokens::{Principal, Role, TokenRecord};
 pub use trace::{AskTrace, STAGES, StageTiming, TraceCandidate, TracePassage, TraceSentence};
@@ -56,6 +57,9 @@ pub enum EngineError {
     /// The vector store failed.
     #[error(transparent)]
     Vectors(#[from] VectorStoreError),
+    /// The Qdrant server could not be reached or holds collections of another layout.
+    #[error(transparent)]
+    Qdrant(#[from] cited_qdrant::QdrantStoreError),
     /// Drafting or verifying an answer failed.
     #[error(transparent)]
     Answer(#[from] cited_answer::AnswerError),
@@ -199,7 +203,7 @@ struct Embedders {
 pub struct Engine {
     config: Config,
     catalog: Box<dyn CatalogStore>,
-    lexical: LexicalIndex,
+    lexical: Box<dyn LexicalStore>,
     vectors: Box<dyn VectorStore>,
     /// The model for ingest, and the same model behind a vector cache for the read path.
     embedder: Mutex<Option<Embedders>>,
@@ -228,30 +232,49 @@ const _: fn() = || {
     shared::<Engine>();
 };
 
-/// Binds the catalog to this data directory's indexes (`catalog-owner` holds the directory's id), and
-/// refuses a catalog bound to another directory: a catalog on a server shared by two directories with
-/// their own indexes would have each one's start-up recovery remove the other's ingest in progress.
-fn claim_catalog(catalog: &dyn CatalogStore, dir: &std::path::Path) -> Result<(), String> {
-    let path = dir.join("catalog-owner");
-    let mine = match std::fs::read_to_string(&path) {
-        Ok(id) if !id.trim().is_empty() => id.trim().to_string(),
-        Ok(_) => return Err(format!("{} is empty", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let id = uuid::Uuid::new_v4().to_string();
-            std::fs::write(&path, format!("{id}\n")).map_err(|e| e.to_string())?;
-            id
-        }
-        Err(e) => return Err(e.to_string()),
+/// Binds the catalog to the indexes it describes, and refuses a catalog bound to other indexes: two sets
+/// of indexes on one catalog would each miss the other's chunks, and their start-up recoveries would
+/// remove each other's work. Indexes in a data directory are named by the directory's id (`catalog-owner`
+/// holds it); indexes on a Qdrant server by their collection prefix, so every node of a cluster names
+/// the same owner.
+fn claim_catalog(
+    catalog: &dyn CatalogStore,
+    dir: &std::path::Path,
+    remote_indexes: Option<&str>,
+) -> Result<(), String> {
+    let mine = match remote_indexes {
+        Some(prefix) => qdrant_index_owner(prefix),
+        None => data_dir_id(dir)?,
     };
     let owner = catalog.index_owner(&mine).map_err(|e| e.to_string())?;
     if owner != mine {
         return Err(format!(
-            "the {} catalog belongs to another data directory (id {owner}, this one is {mine}): its \
-             indexes are there. Give this data directory its own database, or use that directory",
+            "the {} catalog belongs to other indexes ({owner}; these are {mine}). Give these indexes \
+             their own database, or use the ones the catalog describes",
             catalog.backend()
         ));
     }
     Ok(())
+}
+
+/// How a catalog names indexes that live in the Qdrant collections of `prefix`.
+pub fn qdrant_index_owner(prefix: &str) -> String {
+    format!("qdrant:{prefix}")
+}
+
+/// The data directory's id (made on first use).
+fn data_dir_id(dir: &std::path::Path) -> Result<String, String> {
+    let path = dir.join("catalog-owner");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        Ok(_) => Err(format!("{} is empty", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = uuid::Uuid::new_v4().to_string();
+            std::fs::write(&path, format!("{id}\n")).map_err(|e| e.to_string())?;
+            Ok(id)
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl Engine {
@@ -270,12 +293,33 @@ impl Engine {
         lock.try_lock()
             .map_err(|_| data_err("in use by another cited process (ingest or serve); wait for it or use another --data-dir".into()))?;
         let catalog = cited_catalog::open(&config.storage.catalog_location(&dir)?)?;
-        claim_catalog(catalog.as_ref(), &dir).map_err(data_err)?;
-        let lexical = LexicalIndex::open(&dir.join("lexical"))?;
-        let vectors: Box<dyn VectorStore> = Box::new(EdgeVectorStore::open(
-            &dir.join("vectors"),
-            cited_embed::MINILM_DIM,
-        )?);
+        let storage = &config.storage;
+        let remote = storage
+            .indexes_remote()
+            .then_some(storage.qdrant_collection.as_str());
+        claim_catalog(catalog.as_ref(), &dir, remote).map_err(data_err)?;
+        let qdrant = if storage.uses_qdrant() {
+            Some(QdrantConnection::connect(storage.qdrant_settings()?)?)
+        } else {
+            None
+        };
+        let lexical: Box<dyn LexicalStore> = match &qdrant {
+            Some(server) if storage.lexical == "qdrant" => Box::new(QdrantLexicalIndex::open(
+                server.clone(),
+                storage.qdrant_bm25_avg_terms,
+            )?),
+            _ => Box::new(TantivyIndex::open(&dir.join("lexical"))?),
+        };
+        let vectors: Box<dyn VectorStore> = match &qdrant {
+            Some(server) if storage.vectors == "qdrant" => Box::new(QdrantVectorStore::open(
+                server.clone(),
+                cited_embed::MINILM_DIM,
+            )?),
+            _ => Box::new(EdgeVectorStore::open(
+                &dir.join("vectors"),
+                cited_embed::MINILM_DIM,
+            )?),
+        };
         let mut engine = Self {
             config,
             catalog,
@@ -333,12 +377,22 @@ impl Engine {
 
     /// Chunks in the lexical index and in the vector store, for consistency checks.
     pub fn index_counts(&self) -> Result<(u64, usize), EngineError> {
-        Ok((self.lexical.len(), self.vectors.len()?))
+        Ok((self.lexical.len()?, self.vectors.len()?))
     }
 
     /// Removes chunks of versions the catalog never committed, then the versions themselves, so an ingest
-    /// killed at any point leaves no half document. A rerun of the ingest completes the work.
+    /// killed at any point leaves no half document. A rerun of the ingest completes the work. When
+    /// another node holds the ingest lease, its pending versions are its work in progress: left alone.
     fn recover(&self) -> Result<RecoveryReport, EngineError> {
+        let Some(_lease) = self.catalog.ingest_lease(false)? else {
+            tracing::info!("another node is ingesting; pending versions are left to it");
+            return Ok(RecoveryReport::default());
+        };
+        self.recover_as_writer()
+    }
+
+    /// [`Self::recover`] for the holder of the ingest lease.
+    pub(crate) fn recover_as_writer(&self) -> Result<RecoveryReport, EngineError> {
         let pending = self.catalog.pending_versions()?;
         if pending.is_empty() {
             return Ok(RecoveryReport::default());
@@ -364,6 +418,14 @@ impl Engine {
         self.writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes the catalog's ingest lease, waiting while another node ingests (see
+    /// [`CatalogStore::ingest_lease`]).
+    pub(crate) fn ingest_lease(&self) -> Result<cited_catalog::IngestLease, EngineError> {
+        self.catalog.ingest_lease(true)?.ok_or_else(|| {
+            EngineError::Internal("the catalog gave no ingest lease to a waiting writer".into())
+        })
     }
 
     fn model_files(&self) -> MiniLmFiles {
@@ -480,7 +542,7 @@ impl Engine {
             versions: committed.len(),
             pending_versions: self.catalog.pending_versions()?.len(),
             catalog_chunks: counts.chunks,
-            lexical_chunks: self.lexical.len(),
+            lexical_chunks: self.lexical.len()?,
             vector_chunks: self.vectors.len()? as u64,
             mismatched: Vec::new(),
         };

@@ -240,17 +240,34 @@ impl Engine {
         let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
         let filter = filter.clone();
         let candidates = self.config.search.candidates.max(request.k);
-        let bm25 = if request.mode == SearchMode::Dense {
-            Vec::new()
-        } else {
-            self.lexical.search(&request.query, &filter, candidates)?
+        let lexical = || -> Result<Vec<(u64, f32)>, EngineError> {
+            if request.mode == SearchMode::Dense {
+                return Ok(Vec::new());
+            }
+            Ok(self.lexical.search(&request.query, &filter, candidates)?)
         };
-        let dense = if request.mode == SearchMode::Bm25 || request.query.trim().is_empty() {
-            Vec::new()
-        } else {
+        let dense = || -> Result<Vec<(u64, f32)>, EngineError> {
+            if request.mode == SearchMode::Bm25 || request.query.trim().is_empty() {
+                return Ok(Vec::new());
+            }
             let vector = self.read_embedder()?.embed_query(&request.query)?;
-            self.vectors.search(&vector, &filter, candidates)?
+            Ok(self.vectors.search(&vector, &filter, candidates)?)
         };
+        // A lexical store on a server answers over the network: ask it while the question is embedded
+        // and the vectors searched, instead of one after the other.
+        let (bm25, dense) = if self.config.storage.lexical == "qdrant" {
+            std::thread::scope(|scope| {
+                let bm25 = scope.spawn(lexical);
+                let dense = dense();
+                let bm25 = bm25.join().unwrap_or_else(|_| {
+                    Err(EngineError::Internal("lexical search panicked".into()))
+                });
+                (bm25, dense)
+            })
+        } else {
+            (lexical(), dense())
+        };
+        let (bm25, dense) = (bm25?, dense?);
         let rank_of = |list: &[(u64, f32)]| -> HashMap<u64, (usize, f32)> {
             list.iter()
                 .enumerate()
@@ -299,7 +316,7 @@ impl Engine {
         })
     }
 
-    /// Question words that no indexed chunk contains (see [`cited_lexical::LexicalIndex::unknown_terms`]).
+    /// Question words that no indexed chunk contains (see [`cited_lexical::LexicalStore::unknown_terms`]).
     pub fn unknown_terms(&self, text: &str) -> Result<Vec<String>, EngineError> {
         Ok(self.lexical.unknown_terms(text)?)
     }

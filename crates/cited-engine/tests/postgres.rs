@@ -8,22 +8,6 @@ use cited_catalog::postgres::ScratchDatabase;
 use cited_engine::Engine;
 use common::*;
 
-fn server_url() -> String {
-    std::env::var("CITED_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
-
-/// The config of `data_dir`, with an audit signing key beside it (outside the data directory).
-fn keyed_config(data_dir: &std::path::Path) -> cited_engine::Config {
-    let mut config = config(data_dir);
-    let key = data_dir.with_extension("audit.key");
-    if !key.exists() {
-        cited_engine::cited_audit::generate_key(&key).expect("keygen");
-    }
-    config.audit.signing_key = Some(key);
-    config
-}
-
 fn postgres_engine(
     data_dir: &std::path::Path,
     url: &str,
@@ -32,17 +16,6 @@ fn postgres_engine(
     config.storage.catalog = "postgres".into();
     config.storage.postgres_url = Some(url.to_string());
     Engine::open(config)
-}
-
-/// What a user sees of an answer: status, sentences, citations (document, version, span), confidence.
-fn shown(r: &cited_engine::AskResponse) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).expect("answer as JSON");
-    if let Some(map) = v.as_object_mut() {
-        for varying in ["review_id", "took_ms", "trace"] {
-            map.remove(varying);
-        }
-    }
-    v
 }
 
 #[test]
@@ -97,8 +70,7 @@ fn a_postgres_catalog_answers_like_sqlite_and_belongs_to_one_data_directory() {
         .err()
         .expect("a second data directory is refused");
     assert!(
-        err.to_string()
-            .contains("belongs to another data directory"),
+        err.to_string().contains("belongs to other indexes"),
         "{err}"
     );
     // The owner reopens it and finds everything.

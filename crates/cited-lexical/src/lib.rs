@@ -1,6 +1,8 @@
-//! BM25 over chunk text with tantivy. The index holds, per chunk, its id, its version id and the text
-//! (title, section trail and body, stemmed, English stop words removed). Version filters run inside the
-//! query, so a filtered search returns a full top-k.
+//! BM25 over chunk text, and the seam for where it runs. [`LexicalStore`] is the trait the engine uses;
+//! [`TantivyIndex`] keeps a tantivy index in the data directory (the default). A Qdrant server backend
+//! (`cited-qdrant`) implements the same trait with sparse vectors, so an app node keeps nothing on disk.
+//! Both analyse text the same way ([`terms`]: lower-cased, English stop words removed, stemmed), so a
+//! question's words mean the same thing to either store.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -31,9 +33,13 @@ pub enum LexicalError {
     /// The stop-word list is missing from this tantivy build.
     #[error("lexical index: no English stop-word list")]
     StopWords,
+    /// A remote backend said no.
+    #[error("lexical index: {0}")]
+    Backend(String),
 }
 
-type Result<T> = std::result::Result<T, LexicalError>;
+/// Results of lexical stores.
+pub type Result<T> = std::result::Result<T, LexicalError>;
 
 const ANALYZER: &str = "cited_en";
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
@@ -49,8 +55,54 @@ pub struct LexicalChunk<'a> {
     pub text: &'a str,
 }
 
+/// Where chunk text is indexed for BM25. Implementations apply `filter` inside the search (a filtered
+/// search returns a full top-k), make added and deleted chunks visible after [`LexicalStore::commit`] at
+/// the latest, and are safe to share between threads.
+pub trait LexicalStore: Send + Sync {
+    /// Adds chunks (visible after [`Self::commit`]).
+    fn add(&self, chunks: &[LexicalChunk<'_>]) -> Result<()>;
+    /// Deletes every chunk of these versions (gone after [`Self::commit`]).
+    fn delete_versions(&self, ids: &[VersionId]) -> Result<()>;
+    /// Makes added and deleted chunks durable and visible.
+    fn commit(&self) -> Result<()>;
+    /// Number of chunks of one version (consistency checks).
+    fn count_version(&self, id: VersionId) -> Result<usize>;
+    /// Total number of chunks.
+    fn len(&self) -> Result<u64>;
+    /// True when the index holds no chunk.
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+    /// The words of `text` (as [`terms`] analyses them) that no indexed chunk contains. A question about
+    /// something the documents never mention is not answerable from them, however similar its other
+    /// words are.
+    fn unknown_terms(&self, text: &str) -> Result<Vec<String>>;
+    /// Share of indexed chunks (0..1) that contain `word` as [`terms`] analyses it: how rare a question
+    /// word is in the corpus. A stop word (no term) counts as everywhere (1.0).
+    fn chunk_share(&self, word: &str) -> Result<f64>;
+    /// BM25 top `limit` chunk ids with scores, limited to the versions `filter` allows.
+    fn search(&self, query: &str, filter: &VersionFilter, limit: usize) -> Result<Vec<(u64, f32)>>;
+}
+
+/// The terms of `text` as every lexical store indexes and queries them: split on non-alphanumerics,
+/// words over 40 bytes dropped, lower-cased, English stop words removed, Snowball-stemmed. In order, with
+/// repeats.
+pub fn terms(text: &str) -> Result<Vec<String>> {
+    static SHARED: std::sync::OnceLock<Option<TextAnalyzer>> = std::sync::OnceLock::new();
+    let mut analyzer = SHARED
+        .get_or_init(|| analyzer().ok())
+        .clone()
+        .ok_or(LexicalError::StopWords)?;
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push(token.text.clone());
+    }
+    Ok(out)
+}
+
 /// The tantivy index of one data directory.
-pub struct LexicalIndex {
+pub struct TantivyIndex {
     index: Index,
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
@@ -69,7 +121,7 @@ fn analyzer() -> Result<TextAnalyzer> {
         .build())
 }
 
-impl LexicalIndex {
+impl TantivyIndex {
     /// Opens the index in `dir`, creating it if empty.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -114,9 +166,10 @@ impl LexicalIndex {
             None => Err(LexicalError::Poisoned),
         }
     }
+}
 
-    /// Adds chunks (visible after [`Self::commit`]).
-    pub fn add(&self, chunks: &[LexicalChunk<'_>]) -> Result<()> {
+impl LexicalStore for TantivyIndex {
+    fn add(&self, chunks: &[LexicalChunk<'_>]) -> Result<()> {
         self.with_writer(|w| {
             for c in chunks {
                 w.add_document(doc!(
@@ -129,8 +182,7 @@ impl LexicalIndex {
         })
     }
 
-    /// Deletes every chunk of these versions (visible after [`Self::commit`]).
-    pub fn delete_versions(&self, ids: &[VersionId]) -> Result<()> {
+    fn delete_versions(&self, ids: &[VersionId]) -> Result<()> {
         self.with_writer(|w| {
             for id in ids {
                 w.delete_term(Term::from_field_u64(self.version_id, *id as u64));
@@ -139,8 +191,7 @@ impl LexicalIndex {
         })
     }
 
-    /// Makes added and deleted chunks durable and visible.
-    pub fn commit(&self) -> Result<()> {
+    fn commit(&self) -> Result<()> {
         self.with_writer(|w| {
             w.commit()?;
             Ok(())
@@ -149,8 +200,7 @@ impl LexicalIndex {
         Ok(())
     }
 
-    /// Number of chunks of each given version present in the index (for consistency checks).
-    pub fn count_version(&self, id: VersionId) -> Result<usize> {
+    fn count_version(&self, id: VersionId) -> Result<usize> {
         let q = TermQuery::new(
             Term::from_field_u64(self.version_id, id as u64),
             IndexRecordOption::Basic,
@@ -161,20 +211,11 @@ impl LexicalIndex {
             .search(&q, &tantivy::collector::Count)?)
     }
 
-    /// Total number of chunks.
-    pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+    fn len(&self) -> Result<u64> {
+        Ok(self.reader.searcher().num_docs())
     }
 
-    /// True when the index holds no chunk.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The words of `text` (as the index analyses them: lower-cased, stemmed, stop words removed) that no
-    /// indexed chunk contains. A question about something the documents never mention is not answerable
-    /// from them, however similar its other words are.
-    pub fn unknown_terms(&self, text: &str) -> Result<Vec<String>> {
+    fn unknown_terms(&self, text: &str) -> Result<Vec<String>> {
         let mut analyzer = self.index.tokenizer_for_field(self.body)?;
         let searcher = self.reader.searcher();
         let mut unknown = Vec::new();
@@ -188,9 +229,7 @@ impl LexicalIndex {
         Ok(unknown)
     }
 
-    /// Share of indexed chunks (0..1) that contain `word` as the index analyses it (stemmed): how rare a
-    /// question word is in the corpus. A stop word (no token) counts as everywhere (1.0).
-    pub fn chunk_share(&self, word: &str) -> Result<f64> {
+    fn chunk_share(&self, word: &str) -> Result<f64> {
         let mut analyzer = self.index.tokenizer_for_field(self.body)?;
         let searcher = self.reader.searcher();
         let total = searcher.num_docs();
@@ -206,13 +245,7 @@ impl LexicalIndex {
         Ok(best.map_or(1.0, |b| b as f64 / total as f64))
     }
 
-    /// BM25 top `limit` chunk ids with scores, limited to the versions `filter` allows.
-    pub fn search(
-        &self,
-        query: &str,
-        filter: &VersionFilter,
-        limit: usize,
-    ) -> Result<Vec<(u64, f32)>> {
+    fn search(&self, query: &str, filter: &VersionFilter, limit: usize) -> Result<Vec<(u64, f32)>> {
         if filter.is_empty_match() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -272,7 +305,7 @@ mod tests {
     #[test]
     fn filtered_bm25_and_delete() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let idx = LexicalIndex::open(dir.path()).expect("open");
+        let idx = TantivyIndex::open(dir.path()).expect("open");
         idx.add(&[
             LexicalChunk {
                 chunk_id: 1,
@@ -308,10 +341,10 @@ mod tests {
         idx.delete_versions(&[10]).expect("delete");
         idx.commit().expect("commit");
         assert_eq!(idx.count_version(10).expect("count"), 0);
-        assert_eq!(idx.len(), 2);
+        assert_eq!(idx.len().expect("len"), 2);
         // Reopen: data is on disk.
         drop(idx);
-        let idx = LexicalIndex::open(dir.path()).expect("reopen");
-        assert_eq!(idx.len(), 2);
+        let idx = TantivyIndex::open(dir.path()).expect("reopen");
+        assert_eq!(idx.len().expect("len"), 2);
     }
 }

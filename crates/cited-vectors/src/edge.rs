@@ -5,7 +5,8 @@ use qdrant_edge::{
     Condition, CountRequest, Distance, EdgeConfig, EdgeShard, EdgeVectorParams, FieldCondition,
     Filter, Match, NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId,
     PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest, ScoringQuery,
-    UpdateOperation, Vectors, WithPayloadInterface, WithVector,
+    ScrollRequest, UpdateOperation, VectorInternal, VectorStructInternal, Vectors,
+    WithPayloadInterface, WithVector,
 };
 
 use crate::{VectorPoint, VectorStore, VectorStoreError};
@@ -167,6 +168,48 @@ impl VectorStore for EdgeVectorStore {
                 PointId::Uuid(_) => None,
             })
             .collect())
+    }
+
+    fn scroll(
+        &self,
+        from: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<VectorPoint>, Option<u64>), VectorStoreError> {
+        let mut request = ScrollRequest::new();
+        request.offset = from.map(PointId::NumId);
+        request.limit = Some(limit.max(1));
+        request.with_payload = Some(WithPayloadInterface::Bool(true));
+        request.with_vector = WithVector::Bool(true);
+        let (records, next) = self.shard.scroll(request).map_err(backend)?;
+        let mut points = Vec::with_capacity(records.len());
+        for record in records {
+            let PointId::NumId(chunk_id) = record.id else {
+                continue;
+            };
+            let version_id = record
+                .payload
+                .as_ref()
+                .and_then(|p| p.0.get(VERSION_FIELD))
+                .and_then(|v| v.as_i64())
+                .ok_or_else(|| backend(format!("point {chunk_id} has no version id")))?;
+            let vector = match record.vector {
+                Some(VectorStructInternal::Named(mut named)) => match named.remove(VECTOR_NAME) {
+                    Some(VectorInternal::Dense(v)) => v,
+                    _ => return Err(backend(format!("point {chunk_id} has no dense vector"))),
+                },
+                _ => return Err(backend(format!("point {chunk_id} has no named vectors"))),
+            };
+            points.push(VectorPoint {
+                chunk_id,
+                version_id,
+                vector,
+            });
+        }
+        let next = match next {
+            Some(PointId::NumId(id)) => Some(id),
+            _ => None,
+        };
+        Ok((points, next))
     }
 
     fn count_version(&self, id: VersionId) -> Result<usize, VectorStoreError> {

@@ -53,6 +53,14 @@ pub trait VectorStore: Send + Sync {
         filter: &VersionFilter,
         limit: usize,
     ) -> Result<Vec<(u64, f32)>, VectorStoreError>;
+    /// Up to `limit` points with ids from `from` on (all when `None`), in id order, with the id the next
+    /// page starts at (`None`: no more). For copying an index into another store without re-embedding
+    /// (`cited migrate --to-qdrant`).
+    fn scroll(
+        &self,
+        from: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<VectorPoint>, Option<u64>), VectorStoreError>;
     /// Number of points of one version (consistency checks).
     fn count_version(&self, id: VersionId) -> Result<usize, VectorStoreError>;
     /// Number of points.

@@ -75,13 +75,7 @@ fn an_embedded_catalog_moves_to_postgres_and_answers_the_same() {
         .output()
         .expect("migrate"));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    let rows = |table: &str| {
-        report["copied"]
-            .as_array()
-            .and_then(|t| t.iter().find(|r| r[0] == table))
-            .and_then(|r| r[1].as_u64())
-            .unwrap_or(0)
-    };
+    let rows = |table: &str| report["copied"]["catalog"][table].as_u64().unwrap_or(0);
     assert!(
         rows("versions") > 5 && rows("chunks") > rows("versions"),
         "{report}"

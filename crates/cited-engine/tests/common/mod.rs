@@ -103,3 +103,31 @@ pub fn ask_as_clinician(
         })
         .expect("ask")
 }
+
+/// The machine's PostgreSQL server (`CITED_TEST_POSTGRES_URL`).
+pub fn server_url() -> String {
+    std::env::var("CITED_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// The config of `data_dir`, with an audit signing key beside it (outside the data directory).
+pub fn keyed_config(data_dir: &std::path::Path) -> cited_engine::Config {
+    let mut config = config(data_dir);
+    let key = data_dir.with_extension("audit.key");
+    if !key.exists() {
+        cited_engine::cited_audit::generate_key(&key).expect("keygen");
+    }
+    config.audit.signing_key = Some(key);
+    config
+}
+
+/// What a user sees of an answer: status, sentences, citations (document, version, span), confidence.
+pub fn shown(r: &cited_engine::AskResponse) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).expect("answer as JSON");
+    if let Some(map) = v.as_object_mut() {
+        for varying in ["review_id", "took_ms", "trace"] {
+            map.remove(varying);
+        }
+    }
+    v
+}
