@@ -12,6 +12,7 @@
 
 mod names;
 mod patterns;
+mod spoken;
 mod words;
 
 use serde::Serialize;
@@ -145,6 +146,7 @@ struct Candidate {
 /// The redactor: compiled patterns and word lists. Build it once; it is immutable and `Sync`.
 pub struct Redactor {
     patterns: patterns::Patterns,
+    spoken: spoken::Spoken,
     words: words::WordLists,
 }
 
@@ -161,6 +163,7 @@ impl Redactor {
     pub fn new() -> Redactor {
         Redactor {
             patterns: patterns::Patterns::new(),
+            spoken: spoken::Spoken::new(),
             words: words::WordLists::load(),
         }
     }
@@ -174,6 +177,11 @@ impl Redactor {
     pub fn find(&self, text: &str) -> Vec<PhiSpan> {
         let mut candidates = Vec::new();
         self.patterns.find(text, &mut candidates);
+        self.spoken.find(
+            text,
+            &|text, start| self.patterns.person_date(text, start),
+            &mut candidates,
+        );
         let mut found_names = Vec::new();
         names::find(text, &self.words, &candidates, &mut found_names);
         candidates.extend(found_names);

@@ -47,6 +47,9 @@ const WEAK_CUES: &[&str] = &[
 
 /// Relatives: "son gary", "daughter (Hope)", "husband, Carlos", "mi abuela Consuelo".
 const RELATIONS: &[&str] = &[
+    // Vietnamese "con gái" (daughter), "con trai" (son).
+    "gái",
+    "trai",
     "son",
     "daughter",
     "wife",
@@ -97,7 +100,8 @@ const RELATIONS: &[&str] = &[
 /// Titles: whatever follows is a name, in any case ("mrs o'brien").
 pub(crate) const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "miss", "mx", "dr", "smt", "shri", "sri", "alhaji", "alhaja", "sra", "sr",
-    "srta", "mme", "mlle", "herr", "frau", "madam", "madame", "rev", "pastor", "sheikh",
+    "srta", "mme", "mlle", "herr", "frau", "madam", "madame", "rev", "pastor", "sheikh", "mister",
+    "missus", "bà", "ông",
 ];
 
 /// Words after which one capitalised word may be a person's name.
@@ -494,7 +498,7 @@ fn bare_age_after(text: &str, end: usize) -> Option<(usize, usize)> {
     let value: u32 = rest[..digits].parse().ok()?;
     let tail = rest[digits..].trim_start();
     let next = rest[digits..].chars().next();
-    let closed = next.is_none_or(|c| c == ',' || c == ')' || c == ';' || c == '.')
+    let closed = next.is_none_or(|c| [',', ')', ';', '.', '!', '?'].contains(&c))
         || [
             "and", "years", "yrs", "años", "anos", "yo", "y/o", "with", "w/", "—", "-", "(",
         ]
@@ -538,7 +542,11 @@ fn find_runs(
         }
         let run = &tokens[i..j];
         let slot = person_slot_after(text, run[run.len() - 1].end) && run.iter().all(slot_word)
-            || identifier_beside(text, formed, run[0].start, run[run.len() - 1].end)
+            || run.len() <= 3
+                && run.iter().all(|t| slot_word(t) && !t.upper)
+                && parenthesised_after_place(text, run[0].start, run[run.len() - 1].end)
+            || (identifier_beside(text, formed, run[0].start, run[run.len() - 1].end)
+                || record_number_after(text, run[run.len() - 1].end).is_some())
                 && run.iter().all(|t| beside_word(words, t));
         if slot {
             push(run[0].start, run[run.len() - 1].end);
@@ -593,7 +601,7 @@ fn person_slot_after(text: &str, end: usize) -> bool {
     let skipped = lower.len() - a.len();
     let starts_with_digit = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
     if [
-        "in bed ", "bed ", "(bed ", "in room ", "in rm ", "rm ", "(rm ", "room ",
+        "in bed ", "bed ", "bd ", "(bed ", "in room ", "in rm ", "rm ", "(rm ", "room ",
     ]
     .iter()
     .any(|p| a.strip_prefix(p).is_some_and(starts_with_digit))
@@ -652,6 +660,50 @@ fn person_slot_after(text: &str, end: usize) -> bool {
         })
 }
 
+/// "bed 12 (castellanos)", "00458213 (Espinoza-Tkachenko)": a word alone in parentheses right after a
+/// bed or room number or a record number (six digits or more); not "30 mg (enoxaparin)".
+fn parenthesised_after_place(text: &str, start: usize, end: usize) -> bool {
+    let Some(before) = text[..start].strip_suffix('(').map(str::trim_end) else {
+        return false;
+    };
+    if !text[end..].starts_with(')') {
+        return false;
+    }
+    let number: &str = before
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    // "family (Mbeki)", "son (Arjun)".
+    let lower = number.to_lowercase();
+    if RELATIONS.contains(&lower.as_str()) || ["family", "fam", "kin"].contains(&lower.as_str()) {
+        return true;
+    }
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    if digits >= 6 && number.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    let place = before[..before.len() - number.len()]
+        .trim_end()
+        .rsplit(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    [
+        "bed",
+        "bd",
+        "rm",
+        "room",
+        "bay",
+        "cubicle",
+        "cube",
+        "stretcher",
+    ]
+    .contains(&place.as_str())
+}
+
 /// Words after a number that make "in 24" a time or an amount, not a room.
 const UNIT_WORDS: &[&str] = &[
     "hour", "hours", "hr", "hrs", "h", "day", "days", "d", "week", "weeks", "wk", "wks", "month",
@@ -696,10 +748,24 @@ fn identifier_beside(text: &str, formed: &[Candidate], start: usize, end: usize)
         .iter()
         .any(|c| c.start == value_at && identifier(c, dated))
         || formed.iter().any(|c| {
+            let gap = &text[c.end..start.max(c.end)];
             c.end <= start
-                && matches!(c.kind, PhiKind::Mrn | PhiKind::Account)
-                && [" ", " — ", " - ", ": ", ", "].contains(&&text[c.end..start])
+                && (matches!(c.kind, PhiKind::Mrn | PhiKind::Account | PhiKind::Ssn)
+                    && [" ", " — ", " - ", ": ", ", "].contains(&gap)
+                    // "age 98, Wanjiru", "born 1/9/31, Szymańska".
+                    || gap == ", "
+                        && (c.kind == PhiKind::Age
+                            || c.kind == PhiKind::Date && born_before(text, c.start)))
         })
+}
+
+/// "born 1/9/31, Szymańska": a birth label right before the date at `start`.
+fn born_before(text: &str, start: usize) -> bool {
+    let before = window_before(text, start, 8).to_lowercase();
+    let before = before.trim_end_matches([' ', ':']);
+    ["born", "dob", "d.o.b", "d.o.b."]
+        .iter()
+        .any(|l| before.ends_with(l))
 }
 
 /// Decides whether `run` (tokens `at..`) is a name; returns the first and last token of the name.
@@ -724,10 +790,13 @@ fn accept(
         let titled = at > 0 && TITLES.contains(&tokens[at - 1].lower.as_str());
         if titled {
             // "Dr. (hospitalist)" is a role, not a name.
+            // "mr oyelaran": after a title a word on no list is a name, whatever its case.
             let named = first.capitalised
                 || first.upper
                 || is_name_word(words, &first.lower)
-                || !first.ascii;
+                || !first.ascii
+                || first.class == Class::Weak
+                    && !text[tokens[at - 1].end..first.start].contains('(');
             return named.then_some((a, b));
         }
         // "his wife will drop it off": an ordinary word after a word-like first ends the name.
@@ -745,6 +814,14 @@ fn accept(
         // "the pt left running": an ordinary word that is no first name does not start a name.
         if !first.capitalised && first.class == Class::Medium && !words.is_first(&first.lower) {
             return None;
+        }
+        // "daughter priya called": a word on no list that does what people do.
+        let acts = names(run) == 1
+            && first.class == Class::Weak
+            && !english_shape(&first.lower)
+            && person_verb_follows(text, first.end);
+        if acts {
+            return Some((a, b));
         }
         if names(run) == 1 && first.class == Class::Weak && !first.capitalised && first.ascii {
             return None; // "pt ambulating"
@@ -835,8 +912,21 @@ fn accept(
                         && is_name_word(words, &t.lower)
             })
             && !r.iter().any(|t| english_shape(&t.lower));
+        // "Bishnu Gurung fell", "adebayo ogunleye works at": names (no ordinary word but a first
+        // name) that do what people do.
+        let acts = person_verb_follows(text, r[r.len() - 1].end)
+            && r.iter().all(|t| {
+                matches!(t.class, Class::Strong | Class::Weak)
+                    || t.class == Class::Medium && words.is_first(&t.lower)
+            })
+            && r.iter().any(|t| t.class != Class::Medium)
+            && !r
+                .iter()
+                .any(|t| english_shape(&t.lower) || words.is_proper(&t.lower));
         let ok = if any_upper || in_title || hyphenated_eponym || tail_inside {
             false
+        } else if acts {
+            true
         } else if all_weak {
             // "vũ bùi", "linh dương": at most one word on no name list ("habla solo español" has two).
             foreign
@@ -844,13 +934,25 @@ fn accept(
                     || r.iter().filter(|t| !is_name_word(words, &t.lower)).count() <= 1)
                 || age_follows
                 || all_capitalised && possessive_follows(text, r[r.len() - 1].end)
+                // "for Oluwaseun Bankole", "release for Tigist Alemu?": two capitalised words on no
+                // list, after a word that introduces a person, in no title.
+                || all_capitalised
+                    && cue == Cue::Weak
+                    && r.iter().all(|t| !words.is_proper(&t.lower))
         } else if all_capitalised {
             // "Will Okafor": a word-like first name at the start stands when the next word is a name.
             let other_named = r[1..].iter().any(|t| t.class == Class::Strong);
+            // "Grant Oyelaran's plan": the pair owns something, so the word-like first name is one.
+            let owns = possessive_follows(text, r[r.len() - 1].end)
+                && !eponym_after_possessive(text, r[r.len() - 1].end)
+                && r[1..]
+                    .iter()
+                    .all(|t| t.class == Class::Weak && !words.is_proper(&t.lower));
             (lead_first || strong(r) || foreign)
                 && (!(sentence_start(text, r[0].start) && r[0].class == Class::Medium)
                     || age_follows
-                    || other_named)
+                    || other_named
+                    || owns)
         } else {
             lead_strong_first && rest_listed
                 || lead_first && r[1..].iter().any(|t| t.class == Class::Strong)
@@ -869,6 +971,7 @@ fn accept(
     // "Nguyen's CPAP", "Siobhan wants …": a capitalised word that owns something or does what people do.
     if t.capitalised
         && !t.text.contains('-')
+        && !t.text.chars().skip(1).any(char::is_uppercase)
         && matches!(t.class, Class::Strong | Class::Weak | Class::Medium)
         && !words.is_proper(&t.lower)
         && (t.class != Class::Medium || words.is_first(&t.lower))
@@ -876,6 +979,73 @@ fn accept(
             || sentence_start(text, t.start) && person_verb_follows(text, t.end))
     {
         return Some((a, b));
+    }
+    // ", huynh wants the mri": a surname on the list (and no ordinary word) doing what people do.
+    if !t.capitalised
+        && !t.upper
+        && t.class == Class::Strong
+        && !words.is_proper(&t.lower)
+        && person_verb_follows(text, t.end)
+    {
+        return Some((a, b));
+    }
+    // "hernandez’s insulin pump", "rasmussen's sleep test": a surname on the list (and no ordinary
+    // word) owns something, whatever its case.
+    if !t.capitalised
+        && !t.upper
+        && t.class == Class::Strong
+        && !t.text.contains('-')
+        && !words.is_proper(&t.lower)
+        && possessive_follows(text, t.end)
+        && !eponym_after_possessive(text, t.end)
+    {
+        return Some((a, b));
+    }
+    // "for Nakamura-Reyes", "Espinoza-Tkachenko's chart": two surnames joined, each on the list, with
+    // a word that introduces a person or something of theirs; not an eponym ("Kaplan-Meier curve").
+    if t.capitalised && double_surname(words, &t.lower) && !eponym_follows(text, t.end) {
+        let introduced = at + a > 0 && {
+            let prev = &tokens[at + a - 1];
+            SINGLE_CUES.contains(&prev.lower.as_str()) && text[prev.end..t.start] == *" "
+        };
+        if introduced || possessive_follows(text, t.end) && !eponym_after_possessive(text, t.end) {
+            return Some((a, b));
+        }
+    }
+    // "re: lindqvist —": after "re:" a word on no list or a surname, set off by punctuation, whatever
+    // its case.
+    if at + a > 0 && !t.upper && matches!(t.class, Class::Strong | Class::Weak) && t.ascii {
+        let prev = &tokens[at + a - 1];
+        let set_off = window_after(text, t.end, 4)
+            .trim_start()
+            .starts_with([':', ',', '—', '–', '-', ')']);
+        if prev.lower == "re"
+            && text[prev.end..t.start] == *": "
+            && set_off
+            && !words.is_proper(&t.lower)
+        {
+            return Some((a, b));
+        }
+    }
+    // "can kowalski get cpap", "for okonkwo-briggs": in lower case, a surname on the list (or joined
+    // surnames, one on the list) that is no ordinary word nor a term of the reference texts, after a
+    // word that introduces a person.
+    if !t.capitalised && !t.upper && t.ascii && at + a > 0 {
+        let prev = &tokens[at + a - 1];
+        let parts: Vec<&str> = t.lower.split('-').collect();
+        let surname = parts.iter().any(|p| words.is_name(p) && !words.is_first(p))
+            && parts
+                .iter()
+                .all(|p| p.len() > 1 && !words.is_common(p) && !words.is_proper(p));
+        // "with tiller steering": "with" introduces things as often as people.
+        if surname
+            && SINGLE_CUES.contains(&prev.lower.as_str())
+            && prev.lower != "with"
+            && text[prev.end..t.start] == *" "
+            && !english_shape(&t.lower)
+        {
+            return Some((a, b));
+        }
     }
     // A lone name needs a word that introduces a person: "does Curtis need", "for Amy", "re: Delgado".
     let introduced = at + a > 0 && {
@@ -905,6 +1075,15 @@ fn accept(
         _ => false,
     };
     single.then_some((a, b))
+}
+
+/// "nakamura-reyes": two or more parts, each a name on the list and none an ordinary word.
+fn double_surname(words: &WordLists, lower: &str) -> bool {
+    let parts: Vec<&str> = lower.split('-').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| p.len() > 1 && words.is_name(p) && !words.is_common(p))
 }
 
 /// A first name, or a hyphenated one whose first part is ("hans-christian").
@@ -941,7 +1120,22 @@ fn cue_before(text: &str, tokens: &[Token<'_>], at: usize) -> Cue {
     }
     let prev = &tokens[at - 1];
     let gap = &text[prev.end..tokens[at].start];
-    let word = prev.lower.as_str();
+    // "great-grandma", "step-mom": the relation word itself.
+    let word = prev
+        .lower
+        .trim_start_matches("great-")
+        .trim_start_matches("step-");
+    // "W/o Selvaraj", "S/o", "D/o": wife, son, daughter of (Indian English); lower-case "w/o" is
+    // "without".
+    if word == "o"
+        && gap == " "
+        && tokens[at].capitalised
+        && ["W/", "S/", "D/"]
+            .iter()
+            .any(|p| text[..prev.start].ends_with(p))
+    {
+        return Cue::Strong;
+    }
     // "pt's husband, Carlos": a relation word, a comma, a capitalised name.
     if gap == ", " && tokens[at].capitalised && RELATIONS.contains(&word) {
         return Cue::Strong;
@@ -1044,7 +1238,8 @@ fn is_name_word(words: &WordLists, lower: &str) -> bool {
 
 /// "'s" or "’s" right after the word.
 fn possessive_follows(text: &str, end: usize) -> bool {
-    let after = window_after(text, end, 3);
+    // Six bytes: "’" alone takes three.
+    let after = window_after(text, end, 6);
     (after.starts_with("'s") || after.starts_with("’s"))
         && after[after.char_indices().nth(2).map_or(after.len(), |(i, _)| i)..]
             .chars()
@@ -1062,12 +1257,16 @@ fn eponym_after_possessive(text: &str, end: usize) -> bool {
 
 /// Verbs people do, right after a capitalised word at the start of a sentence: "Siobhan wants".
 fn person_verb_follows(text: &str, end: usize) -> bool {
-    let after = window_after(text, end, 16).to_lowercase();
-    let word: String = after
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphabetic())
-        .collect();
+    let after = window_after(text, end, 24).to_lowercase();
+    let mut rest = after.trim_start();
+    // "Yusupova still asking": an adverb between.
+    for adverb in ["still ", "also ", "just ", "now ", "really ", "again "] {
+        if let Some(r) = rest.strip_prefix(adverb) {
+            rest = r;
+            break;
+        }
+    }
+    let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
     [
         "wants",
         "wanted",
@@ -1117,6 +1316,22 @@ fn person_verb_follows(text: &str, end: usize) -> bool {
         "insists",
         "thinks",
         "feels",
+        "delivers",
+        "falls",
+        "asking",
+        "wanting",
+        "refusing",
+        "declining",
+        "reporting",
+        "complaining",
+        "emailed",
+        "texted",
+        "messaged",
+        "phoned",
+        "teaches",
+        "milks",
+        "keeps",
+        "kept",
     ]
     .contains(&word.as_str())
 }

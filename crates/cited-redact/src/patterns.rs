@@ -7,7 +7,7 @@ use regex::{Captures, Regex};
 
 /// Higher wins an overlap: a labelled number beats the phone pattern it also matches, an address
 /// beats the ZIP inside it, anything with a form beats a name.
-mod priority {
+pub(crate) mod priority {
     pub const EMAIL: u8 = 100;
     pub const URL: u8 = 95;
     pub const IP: u8 = 92;
@@ -24,7 +24,7 @@ mod priority {
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 
 /// Street suffixes (USPS), capitalised in the pattern that needs no city/state tail.
-const STREET: &str = r"(?:Street|Streets|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Run|Mews|Path|Land|Valley|Valleys|Mission|Mountain|Mountains|Stravenue|River|Alley|Branch|Bridge|Brook|Brooks|Burg|Bypass|Camp|Canyon|Cape|Causeway|Center|Centers|Cliff|Cliffs|Club|Common|Commons|Corner|Corners|Course|Courts|Cove|Coves|Creek|Crescent|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drives|Estate|Estates|Expressway|Extension|Extensions|Falls|Ferry|Field|Fields|Flat|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort|Freeway|Garden|Gardens|Gateway|Glen|Glens|Green|Greens|Grove|Groves|Harbor|Harbors|Haven|Heights|Hill|Hills|Hollow|Inlet|Island|Islands|Isle|Junction|Junctions|Key|Keys|Knoll|Knolls|Lake|Lakes|Landing|Light|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|Manors|Meadow|Meadows|Mill|Mills|Motorway|Mount|Neck|Orchard|Oval|Overpass|Park|Parks|Parkways|Pass|Passage|Pike|Pine|Pines|Plain|Plains|Plaza|Point|Points|Port|Ports|Prairie|Radial|Ramp|Ranch|Rapid|Rapids|Rest|Ridge|Ridges|Roads|Route|Row|Rue|Shoal|Shoals|Shore|Shores|Skyway|Spring|Springs|Spur|Spurs|Square|Squares|Station|Stream|Summit|Terrace|Throughway|Trace|Track|Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Union|Unions|Valley|Via|Viaduct|View|Views|Village|Villages|Ville|Vista|Walk|Walks|Wall|Ways|Well|Wells)";
+const STREET: &str = r"(?:Street|Streets|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Run|Mews|Path|Land|Valley|Valleys|Mission|Mountain|Mountains|Stravenue|River|Alley|Branch|Bridge|Brook|Brooks|Burg|Bypass|Camp|Canyon|Cape|Causeway|Center|Centers|Cliff|Cliffs|Club|Common|Commons|Corner|Corners|Course|Courts|Cove|Coves|Creek|Crescent|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drives|Estate|Estates|Expressway|Extension|Extensions|Falls|Ferry|Field|Fields|Flat|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort|Freeway|Garden|Gardens|Gateway|Glen|Glens|Green|Greens|Grove|Groves|Harbor|Harbors|Haven|Heights|Hill|Hills|Hollow|Inlet|Island|Islands|Isle|Junction|Junctions|Key|Keys|Knoll|Knolls|Lake|Lakes|Landing|Light|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|Manors|Meadow|Meadows|Mill|Mills|Motorway|Mount|Neck|Orchard|Oval|Overpass|Park|Parks|Parkways|Pass|Passage|Pike|Pine|Pines|Plain|Plains|Plaza|Point|Points|Port|Ports|Prairie|Radial|Ramp|Ranch|Rapid|Rapids|Rest|Ridge|Ridges|Roads|Route|Row|Rue|Shoal|Shoals|Shore|Shores|Skyway|Spring|Springs|Spur|Spurs|Square|Squares|Station|Stream|Summit|Terrace|Throughway|Trace|Track|Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Union|Unions|Valley|Via|Viaduct|View|Views|Village|Villages|Ville|Vista|Walk|Walks|Wall|Ways|Well|Wells|Close|Rise|Parade|Croft|Quay|Wharf|Vale|Approach|Esplanade|Wynd)";
 
 const STATES: &str = r"(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]|PR|GU|VI)";
 
@@ -43,6 +43,9 @@ pub(crate) struct Patterns {
     udi: Regex,
     device_id: Regex,
     po_box: Regex,
+    street_first: Regex,
+    unit_before: Regex,
+    place_after: Regex,
     street_lower: Regex,
     company: Regex,
     moved_to: Regex,
@@ -58,13 +61,16 @@ pub(crate) struct Patterns {
     age_slash_sex: Regex,
     zip_labelled: Regex,
     zip_plus4: Regex,
+    zip_place: Regex,
     address: Regex,
     address_any_case: Regex,
     employer: Regex,
     facility: Regex,
+    facility_lower: Regex,
     policy_cue: Regex,
     policy_after: Regex,
     person_cue: Regex,
+    test_cue: Regex,
     event_cue: Regex,
 }
 
@@ -77,25 +83,30 @@ enum DateShape {
     Partial,
 }
 
-fn re(pattern: &str) -> Regex {
+pub(crate) fn re(pattern: &str) -> Regex {
     // ASCII word boundaries: with Unicode ones the regex engine cannot use its DFA on text with accents
     // and a 2 KB question took 5 ms instead of well under 1.
     let pattern = pattern.replace(r"\b", r"(?-u:\b)");
-    // The patterns are constants of this file; a test compiles every one of them.
-    Regex::new(&pattern).unwrap_or_else(|e| panic!("redaction pattern does not compile: {e}"))
+    // The patterns are constants of this file; a test compiles every one of them. A larger lazy-DFA
+    // cache: with the default, texts full of accents and emoji filled it and the engine fell back to
+    // its slower matcher for a few texts in a hundred.
+    regex::RegexBuilder::new(&pattern)
+        .dfa_size_limit(32 << 20)
+        .build()
+        .unwrap_or_else(|e| panic!("redaction pattern does not compile: {e}"))
 }
 
 impl Patterns {
     pub(crate) fn new() -> Patterns {
         // One token ("A0094412", "7740-W229104773"), or digit groups as cards print them ("NWH 402 118
         // 733", "DOD 1193 2847 01"): groups of 3-4 digits, so "mrn 4471920 40 mg" keeps its dose.
-        let id = r"((?:[A-Za-z]{1,4}\s)?\d{3,4}(?:\s\d{3,4}){1,2}(?:\s\d{2})?\b|[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])";
+        let id = r"((?:[A-Za-z]{1,4}\s)?\d{3,4}(?:\s\d{3,4}){1,2}(?:\s\d{2})?\b|[A-Za-z0-9][A-Za-z0-9/-]{3,}[A-Za-z0-9])";
         // "member policy # …", "claim ref …": a second label word may sit between the label and the value.
         let label_tail = r"(?:\s+(?:policy|ref|reference|id|card))?\s*(?:#|no\.?|number|num|id|is|es)?\s*[:#-]?\s*(?:is\s+|es\s+|was\s+)?";
         let labelled = vec![
             (
                 re(&format!(
-                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)|csn|fin|har|encounter\s*(?:#|no\.?|number|id)?|enc\s*#|visit\s*(?:#|no\.?|number|id)|epic\s*(?:#|id|no\.?)|cerner\s*(?:#|id)|id\s*[#:]|identifier|pid|uhid|nhs\s*(?:no\.?|number|#)?|hosp(?:ital)?\s+no\.?|ur\s*(?:#|no\.?|number)|folder\s*(?:#|no\.?|number)|(?:old|prior|previous)\s+mrn(?:\s+from\s+[\w.'’ ]{{2,30}}?)?){label_tail}{id}"
+                    r"(?i)\b(?:e?mrn|mr\s?#|mr\s?no\.?|med(?:ical)?\s+rec(?:ord)?s?|chart|hosp(?:ital)?\s*(?:#|no\.?|number|id)|(?:pt|patient)\s*(?:id|#|no\.?|number)|record\s*(?:#|no\.?|number)|emr\s*(?:#|id|no\.?)|unit\s+(?:number|no\.?|#)|csn|fin|har|encounter\s*(?:#|no\.?|number|id)?|enc\s*#|visit\s*(?:#|no\.?|number|id)|epic\s*(?:#|id|no\.?)|cerner\s*(?:#|id)|id\s*[#:]|identifier|pid|uhid|empi|ip\s*(?:no\.?|#|number)|id\s+(?:no\.?|number)|nhs\s*(?:no\.?|number|#)?|hosp(?:ital)?\s+no\.?|ur\s*(?:#|no\.?|number)|folder\s*(?:#|no\.?|number)|(?:old|prior|previous)\s+mrn(?:\s+from\s+[\w.'’ ]{{2,30}}?)?){label_tail}{id}"
                 )),
                 PhiKind::Mrn,
             ),
@@ -112,7 +123,7 @@ impl Patterns {
             ),
             (
                 re(&format!(
-                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group(?:\s*(?:#|no\.?|number))?|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?(?:\s*(?:#|no\.?|number))?|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)|mem\.?\s*(?:id|#)|payer\s*(?:id|#)|(?:bcbs|bcbsma|aetna|uhc|cigna|humana|kaiser|anthem|tricare|medi-?cal|masshealth|northwind|harbor)\s*(?:member\s*)?(?:id|#|number|no\.?|card)|grp(?:/mbr)?|mcd|(?:travel\s+)?ins(?:urance)?\s+policy|fsa|hsa){label_tail}{id}"
+                    r"(?i)\b(?:member(?:ship)?|mbi|hicn|medicare\s+(?:id|number|#|no\.?)|medicaid|claim|acct|account|subscriber|insurance|ins\.?\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|group(?:\s*(?:#|no\.?|number))?|plan\s*(?:id|#)|beneficiary\s*(?:id|#|no\.?|number)|(?:prior\s+)?auth(?:ori[sz]ation)?(?:\s*(?:#|no\.?|number))?|case\s*(?:#|no\.?|number)|ref(?:erence)?\s*(?:#|no\.?|number)|invoice|billing\s*(?:#|no\.?|number)|mem\.?\s*(?:id|#)|payer\s*(?:id|#)|(?:bcbs|bcbsma|aetna|uhc|cigna|humana|kaiser|anthem|tricare|medi-?cal|masshealth|northwind|harbor)\s*(?:member\s*)?(?:id|#|number|no\.?|card)|grp(?:/mbr)?|mcd|philhealth|ohip|hmo(?:\s+card)?|medical\s+aid|card\s*(?:no\.?|#|number)|(?:health|insurer|insurance)\s+card|(?:pa|auth|prior\s+auth)\s+ref(?:erence)?|(?:travel\s+)?ins(?:urance)?\s+policy|fsa|hsa){label_tail}{id}"
                 )),
                 PhiKind::Account,
             ),
@@ -128,7 +139,7 @@ impl Patterns {
             ),
             (
                 re(
-                    r"(?i:\b(?:plate|licen[sc]e\s+plate|licen[sc]e\s+(?:#|no\.?|number)|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*)([A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4})?)\b",
+                    r"(?i:\b(?:plate|reg(?:istration)?|licen[sc]e\s+plate|licen[sc]e\s+(?:#|no\.?|number)|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*)([A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4})?)\b",
                 ),
                 PhiKind::Vehicle,
             ),
@@ -150,6 +161,8 @@ impl Patterns {
             re(r"\(\d{2,4}\)\s*\d{3,4}[\s.-]?\d{3,5}\b"),
             // National numbers with a trunk 0: 07700 900 412, 0412 345 678, 0803 555 0192.
             re(r"\b0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}\b"),
+            // UK mobiles and other five-six groups: 07700 900461.
+            re(r"\b0\d{4}[ -]?\d{6}\b"),
             // Ten or eleven bare digits.
             re(r"\b1?\d{10}\b"),
         ];
@@ -162,7 +175,7 @@ impl Patterns {
             (re(r"\b\d{4}/\d{1,2}/\d{1,2}\b"), DateShape::Full),
             (
                 re(&format!(
-                    r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?[\s-]+{MONTH}[\s,-]+\d{{4}}\b"
+                    r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?[\s-]+{MONTH}(?:[\s,-]+\d{{4}}|-\d{{2}})\b"
                 )),
                 DateShape::Full,
             ),
@@ -205,7 +218,7 @@ impl Patterns {
             ipv6: re(r"(?i)(?:\b|::)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b"),
             ssn: re(r"\b\d{3}([- ])\d{2}([- ])\d{4}\b"),
             ssn_labelled: re(
-                r"(?i)\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:4|four)(?:\s+digits)?\s+of\s+(?:the\s+|her\s+|his\s+)?(?:ssn|social)|ssn\s+last\s+(?:4|four))\s*(?:#|no\.?|number|is)?\s*[:#]?\s*(\d{3}[- ]?\d{2}[- ]?\d{4}|\d{4})\b",
+                r"(?i)\b(?:ssn|ss#|soc\.?\s*sec\.?|social\s+security(?:\s+(?:number|no\.?|#))?|last\s+(?:4|four)(?:\s+digits)?\s+of\s+(?:the\s+|her\s+|his\s+)?(?:ssn|ss|social)|ssn\s+last\s+(?:4|four))\s*(?:#|no\.?|number|is)?\s*[:#]?\s*(\d{3}[- ]?\d{2}[- ]?\d{4}|\d{4})\b",
             ),
             labelled,
             mbi: re(r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b"),
@@ -214,9 +227,23 @@ impl Patterns {
             udi,
             device_id,
             po_box: re(&format!(
-                r"(?i)\bp\.?\s?o\.?\s+box\s+\d+\b(?:,\s*[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}},\s*(?-i:{STATES}|{lower_states})\s+\d{{5}}(?:-\d{{4}})?\b)?",
+                r"(?i)\b(?:p\.?\s?o\.?\s+box|(?:rr|r\.r\.|rural\s+route|hc)\s*\d+,?\s+box)\s+\d+\b(?:,\s*[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}},\s*(?-i:{STATES}|{lower_states})\s+\d{{5}}(?:-\d{{4}})?\b)?",
                 lower_states = STATES.to_lowercase()
             )),
+            // Streets named before their number ("Rua das Flores 112", "Calle 8 #45-12") and Philippine
+            // block-and-lot addresses ("Blk 12 Lot 7 Mabini St").
+            street_first: re(
+                r"\b(?:(?:Rua|Calle|Avenida|Avda\.?|Carrera|Rue|Via|Viale|Jalan|Jl\.)\s+(?:[A-Za-zÀ-ÿ'.-]+\s+){0,4}?#?\d+[A-Za-z]?(?:[-/]\d+)?(?:\s*#\s*\d+(?:-\d+)?)?|(?:Blk|Block)\s+\d+[A-Za-z]?\s+Lot\s+\d+[A-Za-z]?(?:\s+[A-Z][\w'.-]*){0,3})",
+            ),
+            // "Unit 5, ", "Flat 12B, " right before a street address.
+            unit_before: re(
+                r"(?i)\b(?:unit|flat|apt\.?|apartment|suite|ste\.?)\s*#?[a-z0-9-]{1,6},?\s*$",
+            ),
+            // What follows a street line: a place, a state or province with its postal code, a postal
+            // code with its city, a route number.
+            place_after: re(
+                r"^(?:\s+\d{1,4})?,\s*(?:(?:[A-Z]{2}\s+(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d))|(?:\d{4}(?:-\d{3})?\s+[A-Z][A-Za-z'.-]*(?:\s+[A-Z][A-Za-z'.-]*){0,2})|(?:[A-Z][A-Za-zÀ-ÿ'.-]*(?:\s+[A-Z][a-zà-ÿ][A-Za-zÀ-ÿ'.-]*){0,2}\s+[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})|(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})|(?:[A-Z][A-Za-zÀ-ÿ'.-]*(?:\s+[A-Z][A-Za-zÀ-ÿ'.-]*){0,3}))",
+            ),
             street_lower: re(
                 r"(?i)\b\d{2,6}\s+(?:[nsew]\.?\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:st|ave|rd|blvd|ln|street|avenue|road|lane|boulevard)\b\.?",
             ),
@@ -227,12 +254,12 @@ impl Patterns {
                 r"(?i:\b(?:transferred|transfer|discharged|d/c'?d?|admitted|sent|rehab|stayed|resides|resident)\s+(?:to|from|at|in)\s+)((?:[A-Z][\w'.-]*\s+){0,3}[A-Z][\w'.-]*)",
             ),
             company: re(
-                r"\b[A-Z][\w'&.-]*(?:\s+(?:&\s+)?[A-Z][\w'&.-]*){0,3}\s+(?:Inc|LLC|Ltd|Corp|Corporation|PLC|Co|Company|Industries|Logistics|Holdings|Plumbing|Foods|Construction|Manufacturing|Trucking|Farms)\b\.?",
+                r"\b[A-Z][\w'&.-]*(?:\s+(?:&\s+)?[A-Z][\w'&.-]*){0,3}\s+(?:Inc|LLC|Ltd|Corp|Corporation|PLC|Co|Company|Industries|Logistics|Holdings|Plumbing|Foods|Construction|Manufacturing|Trucking|Farms|Grocers|Grocery|Hotel|Poultry|Cold\s+Storage|Steel|Distribution|Fulfil?ment|Warehouse|Supermarket|Motors|Bakery|Restaurant|Diner|Casino|Airlines|Freight|Packaging|Plastics|Lumber|Dairy|Meats|Depot|Mining|Growers|Stevedoring|Roofing)\b\.?",
             ),
             phone,
             dates,
             age_after: re(
-                r"(?i)\b(\d{2,3})(?:\s*-?\s*(?:years?|yrs?)[\s-]*old\b|\s*-?\s*year-old\b|\s*yo\b|\s*y/o\b|\s*y\.o\.|\s*yr\b)",
+                r"(?i)\b(\d{2,3})(?:\s*-?\s*(?:years?|yrs?)[\s-]*old\b|\s*-?\s*year-old\b|\s*yo\b|\s*y/o\b|\s*y\.o\.|\s*yr\b|\s+(?:años|anos|tuổi))",
             ),
             age_sex: re(r"\b(\d{2,3})\s?y?[MF]\b"),
             age_before: re(r"(?i)\b(?:age|aged)\s*[:(]?\s*(\d{2,3})\b"),
@@ -246,6 +273,10 @@ impl Patterns {
             age_slash_sex: re(r"\b(\d{2,3})\s*/\s*[MF]\b"),
             zip_labelled: re(r"(?i)\bzip(?:\s*code)?\b[^\d\n]{0,25}?(\d{5}(?:-\d{4})?)\b"),
             zip_plus4: re(r"(?:^|[^\d-])(\d{5}-\d{4})\b"),
+            // "lives in 02124", "chairs near 98108": five digits where a place goes.
+            zip_place: re(
+                r"(?i)\b(?:near|pt\s+in|lives\s+in|living\s+in|resides\s+in|moved\s+to|area|around)\s+(\d{5})(?:$|[\s,.;:?!)])",
+            ),
             address: re(&format!(
                 r"\b\d{{2,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'.-]*\s+){{1,3}}{STREET}\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?(?:,?\s+(?:Apt\.?|Suite|Ste\.?|Unit|#)\s*[A-Za-z0-9-]+)?(?:,\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){{0,3}},\s*{STATES}\s+\d{{5}}(?:-\d{{4}})?)?"
             )),
@@ -254,10 +285,15 @@ impl Patterns {
                 lower_states = STATES.to_lowercase()
             )),
             employer: re(
-                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server|attendant|picker|conductor|machinist|operator|cleaner|housekeeper|guard|receptionist|accountant|analyst|developer|pilot|firefighter|officer|paramedic|carpenter|plumber|roofer|painter|miner|trucker|bartender|waiter|waitress|barista|stocker|supervisor|foreman|custodian|secretary|assistant|aide|volunteer|intern|professor|librarian|baker|butcher|chef|dishwasher|landscaper|courier|dispatcher|lineman|logger|farmhand|loader|packer|installer|rep|scientist|programmer|lawyer|paralegal|banker|teller|retiree|apprentice)\s+(?:at|for|@|with)|teach(?:es|ing)?\s+at|retired\s+from(?:\s+the)?|(?:insurance|coverage|covered|insured|plan|benefits|subscriber)\s+(?:is\s+)?(?:thru|through|via)|works?\s+(?:in|on)\s+\w+\s+(?:at|for)|(?:drives|operates|runs)\s+an?\s+\w+\s+(?:at|for)|drives|plan\s+(?:at|from))[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
+                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server|attendant|picker|conductor|machinist|operator|cleaner|housekeeper|guard|receptionist|accountant|analyst|developer|pilot|firefighter|officer|paramedic|carpenter|plumber|roofer|painter|miner|trucker|bartender|waiter|waitress|barista|stocker|supervisor|foreman|custodian|secretary|assistant|aide|volunteer|intern|professor|librarian|baker|butcher|chef|dishwasher|landscaper|courier|dispatcher|lineman|logger|farmhand|loader|packer|installer|rep|scientist|programmer|lawyer|paralegal|banker|teller|retiree|apprentice|stevedore|porter|doorman|concierge|valet|nanny|caregiver|cashier)\s+(?:at|for|@|with)(?:\s+the)?|teach(?:es|ing)?\s+at|retired\s+from(?:\s+the)?|(?:insurance|coverage|covered|insured|plan|benefits|subscriber)\s+(?:is\s+)?(?:thru|through|via)|works?\s+(?:in|on)\s+\w+\s+(?:at|for)|(?:drives|operates|runs)\s+an?\s+\w+(?:\s+\w+)?\s+(?:at|for)|employer\s*\(|drives|plan\s+(?:at|from)|(?:stocks|cleans|picks|packs|delivers|serves|cooks|guards|sells|builds|loads|unloads|sorts|bags|washes|waits|tends|welds|paints|repairs|installs|manages|supervises|cuts|does\s+(?:security|maintenance|housekeeping|deliveries|janitorial|construction|nights|days|shifts))(?:\s+[a-z]+){0,2}\s+(?:at|for)(?:\s+the)?)[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
             ),
             facility: re(
-                r"(?i:\b(?:from|at|to|in)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room|Memory\s+Care|Regional|MinuteClinic|Aged\s+Care|Transitional\s+Care|Acute\s+Rehab|Teaching\s+Hospital|Home\s+of(?:\s+[A-Z][\w'.-]*){1,3})\b(?:\s+[A-Z][\w'.-]*){0,2}|Klini(?:kum|k)\s+[A-Z][\w-]*(?:\s+am\s+[A-Z][\w-]*)?|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",
+                r"(?i:\b(?:from|at|to|in|with)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room|Memory\s+Care|Regional|Sleep\s+(?:Cent(?:er|re)|Lab|Clinic|Institute)|Cardiology|Orthop(?:a)?edics|Oncology|Imaging\s+Cent(?:er|re)|Radiology|Pulmonology|Nephrology|Manor|Home\s+Health|Medical\s+Associates|Physical\s+Therapy|Wound\s+(?:Care\s+)?Cent(?:er|re)|SNF|LTACH|Practice|Medical\s+Practice|Frail\s+Care|Post-Acute|Board\s+(?:&|and)\s+Care|MinuteClinic|Aged\s+Care|Transitional\s+Care|Acute\s+Rehab|Teaching\s+Hospital|Home\s+of(?:\s+[A-Z][\w'.-]*){1,3})\b(?:\s+[A-Z][\w'.-]*){0,2}|Klini(?:kum|k)\s+[A-Z][\w-]*(?:\s+am\s+[A-Z][\w-]*)?|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",
+            ),
+            // "admitted from harborview senior living": a named facility typed in lower case, only with
+            // a type word that is never anything else.
+            facility_lower: re(
+                r"\b(?:from|at|to)\s+((?:[a-z][a-z'.-]*\s+){1,3}(?:senior\s+living|nursing\s+home|manor|assisted\s+living|snf|rehab\s+cent(?:er|re)|care\s+cent(?:er|re)|dialysis\s+cent(?:er|re)|sleep\s+cent(?:er|re)))\b",
             ),
             // After a date, only words that make it a document's date: "the June 2024 update",
             // "On March 28, 2002, CMS determined".
@@ -267,12 +303,17 @@ impl Patterns {
             person_cue: re(
                 r"(?i)(?:\b(?:dob|born|birth\w*|adm|admit\w*|admission|discharg\w*|died|death|deceased|dos|dod|expired)\b|\bd\.o\.b\b|\bd/c|\bs/p\b)",
             ),
+            // A test or visit of the patient's shortly before a month and year: "last ABG 09/2024", "echo
+            // from … Feb 2025".
+            test_cue: re(
+                r"(?i)\b(?:abg|echo|labs?|a1c|hba1c|sleep\s+study|psg|hst|biopsy|ekg|ecg|eeg|colonoscopy|mammogram|ultrasound|ct|mri|x-?ray|scan|pft|culture|seen|visit|surgery|procedure|fell|fall)\b",
+            ),
             // An event of the patient's right before a date without a year: "surgery on", "seen 3/2".
             event_cue: re(
-                r"(?i)\b(?:surgery|procedure|seen|visit|onset|fell|fall|injur\w*|op|presented|arrived|transferred|started|stopped|resume|restart\w*|last\s+dose|dose\s+was|tested|scan|ct|mri|x-?ray|delivered|since|intubated|extubated|shot|vaccin\w*|given|got|admitted|adm|discharged|d/c|dos|came|transfer|readmitted)\b",
+                r"(?i)\b(?:surgery|procedure|seen|visit|onset|fell|fall|injur\w*|op|presented|arrived|transferred|started|stopped|resume|restart\w*|last\s+dose|dose\s+was|tested|scan|ct|mri|x-?ray|delivered|since|intubated|extubated|shot|vaccin\w*|given|got|admitted|adm|discharged|d/c|dos|came|transfer|readmitted|abg|echo|labs?|a1c|study|done|performed|drawn|biopsy|ekg|ecg|eeg|colonoscopy|ultrasound|culture|began|begun)\b",
             ),
             policy_cue: re(
-                r"(?i)\b(?:effective|eff\.?|as\s+of|as-of|version|v\d+(?:\.\d+)?|revis\w*|updat\w*|retire\w*|terminat\w*|supersed\w*|replac\w*|polic\w*|protocol|in\s+force|in\s+effect|ncd|lcd|published|issued|approved|dated|on\s+or\s+(?:after|before)|prior\s+to|between|through|until|register|notice|claims|covered|coverage|excluded|medicare|cms|food\s+and\s+drug|fda|commission|implementation|transmittal|at\s+this\s+time|rendered|up\s+to|established|regulations?|decision|announced|determin\w*|federal|pharmacopoeia|statute|enacted|program|standards|classified|centers\s+for)\b",
+                r"(?i)\b(?:effective|eff\.?|as\s+of|as-of|version|v\d+(?:\.\d+)?|revis\w*|updat\w*|retire\w*|terminat\w*|supersed\w*|replac\w*|polic\w*|protocol|in\s+force|in\s+effect|ncd|lcd|published|issued|approved|dated|on\s+or\s+(?:after|before)|prior\s+to|versi[oó]n|vigente|vigor|between|through|until|register|notice|claims|covered|coverage|excluded|medicare|cms|food\s+and\s+drug|fda|commission|implementation|transmittal|at\s+this\s+time|rendered|up\s+to|established|regulations?|decision|announced|determin\w*|federal|pharmacopoeia|statute|enacted|program|standards|classified|centers\s+for)\b",
             ),
         }
     }
@@ -386,10 +427,12 @@ impl Patterns {
             .po_box
             .find_iter(text)
             .chain(self.street_lower.find_iter(text))
+            .chain(self.street_first.find_iter(text))
         {
             let end = m.start() + m.as_str().trim_end_matches('.').len();
             if !has_unit_word(m.as_str()) {
-                push(out, m.start(), end, PhiKind::Address, priority::ADDRESS);
+                let (start, end) = self.extend_address(text, m.start(), end);
+                push(out, start, end, PhiKind::Address, priority::ADDRESS);
             }
         }
         for m in self.company.find_iter(text) {
@@ -415,6 +458,7 @@ impl Patterns {
             }
         }
         self.find_dates(text, out);
+        find_hl7_pid(text, out);
         for pattern in [
             &self.age_after,
             &self.age_sex,
@@ -426,20 +470,39 @@ impl Patterns {
             for c in pattern.captures_iter(text) {
                 let Some(m) = c.get(1) else { continue };
                 let age: u32 = m.as_str().parse().unwrap_or(0);
-                // "he's 90 kg": a weight, not an age.
+                // "he's 90 kg": a weight, not an age; "dad's 90-day download": an interval.
+                let compound = text[m.end()..].starts_with('-')
+                    && !["-y", "-Y"].iter().any(|y| text[m.end()..].starts_with(y));
                 let unit = text[m.end()..].trim_start().to_lowercase();
                 let measured = [
                     "kg", "lb", "mg", "%", "cm", "mm", "bpm", "units", "ml", "min", "hours", "days",
                 ]
                 .iter()
                 .any(|u| unit.starts_with(u));
-                if (90..=130).contains(&age) && !measured {
+                if (90..=130).contains(&age) && !measured && !compound {
                     push(out, m.start(), m.end(), PhiKind::Age, priority::AGE);
                 }
             }
         }
         for c in self.zip_labelled.captures_iter(text) {
             push_group(out, &c, 1, PhiKind::Zip, priority::ZIP);
+        }
+        for c in self.zip_place.captures_iter(text) {
+            let Some(m) = c.get(1) else { continue };
+            let next: String = text[m.end()..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphabetic())
+                .collect::<String>()
+                .to_lowercase();
+            let counted = [
+                "units", "unit", "mg", "mcg", "patients", "steps", "cells", "copies", "ml", "to",
+                "and", "or",
+            ]
+            .contains(&next.as_str());
+            if !counted {
+                push(out, m.start(), m.end(), PhiKind::Zip, priority::ZIP);
+            }
         }
         for c in self.zip_plus4.captures_iter(text) {
             let Some(m) = c.get(1) else { continue };
@@ -453,7 +516,8 @@ impl Patterns {
             .chain(self.address_any_case.find_iter(text))
         {
             let end = m.start() + m.as_str().trim_end_matches(['.', ',']).len();
-            push(out, m.start(), end, PhiKind::Address, priority::ADDRESS);
+            let (start, end) = self.extend_address(text, m.start(), end);
+            push(out, start, end, PhiKind::Address, priority::ADDRESS);
         }
         for c in self.employer.captures_iter(text) {
             if let Some(m) = c.get(1) {
@@ -507,17 +571,21 @@ impl Patterns {
                 );
             }
         }
-        for c in self.facility.captures_iter(text) {
+        for c in self
+            .facility
+            .captures_iter(text)
+            .chain(self.facility_lower.captures_iter(text))
+        {
             if let Some(m) = c.get(1) {
                 let name = m.as_str();
-                if !name.contains("Brigid") {
-                    push(
-                        out,
-                        m.start(),
-                        m.end(),
-                        PhiKind::Facility,
-                        priority::ORGANISATION,
-                    );
+                let first = name
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if !name.contains("Brigid") && !NOT_A_FACILITY_NAME.contains(&first.as_str()) {
+                    let (start, end) = trim_organisation(text, m.start(), m.end());
+                    push(out, start, end, PhiKind::Facility, priority::ORGANISATION);
                 }
             }
         }
@@ -573,14 +641,30 @@ impl Patterns {
                     continue;
                 }
                 let just_before = window_before(text, start, 16);
+                // "physio started 14/01/2025", "MRI done 12 Nov 2024": an event right before the date
+                // makes it the person's even with a policy's date later in the sentence.
                 let person = self.person_cue_strong(just_before);
+                // "the April 1, 2025 MRI PA change": a date used to name something is not a visit's.
+                let named = window_before(text, start, 4).eq_ignore_ascii_case("the ");
+                let event_person = *shape == DateShape::Full
+                    && self.event_cue.is_match(just_before)
+                    && !self.policy_cue.is_match(window_before(text, start, 48));
                 let keep = match shape {
                     // A full date is the person's unless a policy word says it is a policy's date.
-                    DateShape::Full => !person && self.policy_nearby(text, start, end),
+                    DateShape::Full => {
+                        !person && !event_person && (named || self.policy_nearby(text, start, end))
+                    }
                     // "June 2024", "3/14", "03/1952": a date only after a birth/admission/… cue, or
                     // an event of the person's ("surgery on Jan 5th", "seen 3/2").
-                    // "dob 03/1952", "born June 1952": a month and year only right after the cue.
-                    DateShape::Partial if has_year(&text[start..end]) => !person,
+                    // "dob 03/1952", "born June 1952": a month and year only right after the cue,
+                    // or after a test of the person's ("last ABG 09/2024"; not "the June 2024 change").
+                    DateShape::Partial if has_year(&text[start..end]) => {
+                        let clause = clause_before(text, start, 48);
+                        let after_test = self.test_cue.is_match(clause)
+                            && !self.policy_cue.is_match(clause)
+                            && !named;
+                        !person && !after_test
+                    }
                     DateShape::Partial => {
                         let clause = clause_before(text, start, 64);
                         !person
@@ -600,6 +684,45 @@ impl Patterns {
         }
     }
 
+    /// A street line with what is written around it: the unit before ("Flat 12B, 88 Nathan Road") and
+    /// up to four places after ("…, Tsim Sha Tsui, Kowloon", "…, Toronto, ON M5V 1A1"). A place is
+    /// taken only when punctuation or the end of the text follows it, so "…, Jane says" stays out.
+    fn extend_address(&self, text: &str, start: usize, end: usize) -> (usize, usize) {
+        let start = self
+            .unit_before
+            .find(window_before(text, start, 24))
+            .map_or(start, |m| start - (m.end() - m.start()));
+        let mut end = end;
+        for _ in 0..4 {
+            let Some(m) = self.place_after.find(&text[end..]) else {
+                break;
+            };
+            // "…, Kowloon." ends the sentence, not the place.
+            let len = m.as_str().trim_end_matches('.').len();
+            let after = &text[end + len..];
+            let closes =
+                after.is_empty() || after.starts_with([',', '.', ';', ')', '!', '?', '\n']);
+            // A postal code says it is an address whatever follows.
+            let postal = m.as_str().chars().any(|c| c.is_ascii_digit());
+            if !closes && !postal {
+                break;
+            }
+            end += len;
+            // A postal code ends the address.
+            if m.as_str().ends_with(|c: char| c.is_ascii_digit()) {
+                break;
+            }
+        }
+        (start, end)
+    }
+
+    /// Whether a date without digits at `start` is the person's: a birth, admission or other event of
+    /// theirs earlier in the clause ("date of birth march third …", "admitted the twelfth of May").
+    pub(crate) fn person_date(&self, text: &str, start: usize) -> bool {
+        let clause = clause_before(text, start, 64);
+        self.person_cue.is_match(clause) || self.event_cue.is_match(clause)
+    }
+
     /// A policy word shortly before the date, or after it in the same sentence ("June 2024 update").
     fn policy_nearby(&self, text: &str, start: usize, end: usize) -> bool {
         let after = window_after(text, end, 40);
@@ -613,6 +736,48 @@ impl Patterns {
     /// death, service.
     fn person_cue_strong(&self, before: &str) -> bool {
         self.person_cue.is_match(before)
+    }
+}
+
+/// An HL7 v2 PID segment pasted into a question ("PID|1||00918273^^^SBH^MR||DIALLO^AMINATA||19480312|F"):
+/// its identifiers sit in numbered fields, whatever they look like. PID-2 to PID-4 are patient ids,
+/// PID-5 and PID-6 names, PID-7 the birth date, PID-11 the address, PID-13 and PID-14 phones, PID-18
+/// the account and PID-19 the SSN.
+fn find_hl7_pid(text: &str, out: &mut Vec<Candidate>) {
+    for (at, _) in text.match_indices("PID|") {
+        let segment_end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
+        let mut field_start = at + 4;
+        for (number, field) in text[at + 4..segment_end].split('|').enumerate() {
+            let number = number + 1;
+            let start = field_start;
+            field_start += field.len() + 1;
+            // The first component ("884120" of "884120^^^SBH"), or the whole field for names.
+            let first = field.split('^').next().unwrap_or("");
+            let (kind, len) = match number {
+                2..=4 => (PhiKind::Mrn, first.len()),
+                5 | 6 => (PhiKind::Name, field.trim_end_matches('^').len()),
+                7 => (
+                    PhiKind::Date,
+                    field.chars().take_while(char::is_ascii_digit).count(),
+                ),
+                11 => (PhiKind::Address, field.trim_end_matches('^').len()),
+                13 | 14 => (PhiKind::Phone, first.len()),
+                18 => (PhiKind::Account, first.len()),
+                19 => (PhiKind::Ssn, first.len()),
+                _ => continue,
+            };
+            if len > 0 {
+                out.push(Candidate {
+                    start,
+                    end: start + len,
+                    kind,
+                    priority: priority::LABELLED,
+                });
+            }
+            if number >= 19 {
+                break;
+            }
+        }
     }
 }
 
@@ -832,8 +997,14 @@ fn plausible_date(s: &str) -> bool {
                 || (1..=31).contains(a) && (1..=12).contains(b)
         }
         [m, y] if !has_month_word && *y >= 1000 => (1..=12).contains(m),
-        [a, b] if !has_month_word => (1..=12).contains(a) && (1..=31).contains(b),
+        // "3/14", and day-first "28/02".
+        [a, b] if !has_month_word => {
+            (1..=12).contains(a) && (1..=31).contains(b)
+                || (13..=31).contains(a) && (1..=12).contains(b)
+        }
         [d, y] if has_month_word && *y >= 1000 => (1..=31).contains(d),
+        // "11-Feb-48".
+        [d, _] if has_month_word && s.matches('-').count() == 2 => (1..=31).contains(d),
         [n] if has_month_word => (1..=31).contains(n) || (1900..=2100).contains(n),
         _ => false,
     }
@@ -860,7 +1031,120 @@ pub(crate) fn window_after(text: &str, at: usize, len: usize) -> &str {
 /// An organisation name ends at its last capitalised word; a trailing ", member" or " (food service)"
 /// is not part of it.
 fn trim_organisation(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let s = &text[start..end];
-    let trimmed = s.trim_end_matches([',', '.', ';', ':', ' ', '-']);
-    (start, start + trimmed.len())
+    let mut s = text[start..end].trim_end_matches([',', '.', ';', ':', ' ', '-']);
+    // "Lakeview Sleep Center Jan 5th", "Maple Grove Rehab Fri 6/20": a month or a weekday after the
+    // name starts the date that follows it.
+    // "Greenbay Grocers, AHI 18": an abbreviation after a comma is the question going on.
+    while let Some((head, last)) = s.rsplit_once(' ') {
+        let word = last.trim_end_matches('.').to_ascii_lowercase();
+        let abbreviation = head.ends_with(',')
+            && last.len() >= 2
+            && last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !CALENDAR_WORDS.contains(&word.as_str()) && !abbreviation {
+            break;
+        }
+        s = head.trim_end_matches([',', ' ']);
+    }
+    (start, start + s.len())
 }
+
+/// Words that start a description of a facility, not its name: "from the nursing home", "at our
+/// clinic", "to acute rehab".
+const NOT_A_FACILITY_NAME: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "our",
+    "your",
+    "her",
+    "his",
+    "their",
+    "this",
+    "that",
+    "home",
+    "local",
+    "outside",
+    "another",
+    "other",
+    "any",
+    "each",
+    "every",
+    "same",
+    "previous",
+    "prior",
+    "old",
+    "new",
+    "inpatient",
+    "outpatient",
+    "inpt",
+    "outpt",
+    "acute",
+    "skilled",
+    "general",
+    "community",
+    "teaching",
+    "psychiatric",
+    "critical",
+    "access",
+    "long",
+    "short",
+    "subacute",
+    "sub-acute",
+    "hospital",
+    "st",
+    "nearest",
+    "nearby",
+    "which",
+    "what",
+    "that's",
+    "its",
+    "one",
+    "some",
+];
+
+/// Months and weekdays, as they are abbreviated.
+const CALENDAR_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "mon",
+    "monday",
+    "tue",
+    "tues",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thur",
+    "thurs",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+];

@@ -179,3 +179,105 @@ fn employers_named_by_the_work() {
         );
     }
 }
+
+#[test]
+fn dictated_ages_record_numbers_dates_and_spellings() {
+    let r = Redactor::shared().redact(
+        "this is a ninety four year old female admitted march third with urosepsis, \
+         medical record number four four one zero two eight seven nine, name spelled n g u y e n",
+    );
+    assert_eq!(
+        r.text,
+        "this is a [AGE] year old female admitted [DATE] with urosepsis, \
+         medical record number [MRN], name spelled [NAME]"
+    );
+    assert_eq!(
+        kinds("date of birth march third nineteen fifty two")[0].0,
+        "march third nineteen fifty two"
+    );
+    // The same words without a person's cue are clinical content.
+    for clean in [
+        "give thirty mls per kilo over ninety minutes",
+        "ninety percent of nights for four point two hours",
+        "the march third update of the protocol",
+    ] {
+        assert_eq!(kinds(clean), vec![], "{clean}");
+    }
+}
+
+#[test]
+fn pasted_hl7_pid_segment() {
+    let r = Redactor::shared()
+        .redact("PID|1||00918273^^^SBH^MR||DIALLO^AMINATA||19480312|F. Padua score?");
+    assert_eq!(
+        r.text,
+        "PID|1||[MRN]^^^SBH^MR||[NAME]||[DATE]|F. Padua score?"
+    );
+}
+
+#[test]
+fn addresses_written_abroad_and_rural_routes() {
+    for (text, address) in [
+        (
+            "home to Flat 12B, 88 Nathan Road, Tsim Sha Tsui, Kowloon.",
+            "Flat 12B, 88 Nathan Road, Tsim Sha Tsui, Kowloon",
+        ),
+        (
+            "pt lives RR 2 Box 118, Cairo, WV 26337, no cell service",
+            "RR 2 Box 118, Cairo, WV 26337",
+        ),
+        (
+            "going home to Rua das Flores 112, 4050-265 Porto on enox",
+            "Rua das Flores 112, 4050-265 Porto",
+        ),
+        (
+            "lives at 14 Kestrel Close, Frome BA11 2RT and is registered",
+            "14 Kestrel Close, Frome BA11 2RT",
+        ),
+    ] {
+        assert_eq!(
+            kinds(text),
+            vec![(address.to_string(), "ADDRESS")],
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn names_without_a_title_where_only_a_person_fits() {
+    for (text, name) in [
+        ("can kowalski get cpap if his ahi is 12", "kowalski"),
+        ("hernandez’s insulin pump keeps alarming", "hernandez"),
+        ("re: lindqvist — repeat lactate?", "lindqvist"),
+        ("bed 12 (castellanos) fell at 0340", "castellanos"),
+        ("release the records for Tigist Alemu?", "Tigist Alemu"),
+        ("Bishnu Gurung fell off a ladder", "Bishnu Gurung"),
+        ("dictating for mr oyelaran he fell", "oyelaran"),
+    ] {
+        assert_eq!(kinds(text), vec![(name.to_string(), "NAME")], "{text}");
+    }
+    // Words, not people: a device part, a score, a role in parentheses.
+    for clean in [
+        "a 3-wheeled device with tiller steering",
+        "VTE tool here is Padua, theirs was Caprini, redo within 24h?",
+        "Dr. (hospitalist) asks about the bundle",
+    ] {
+        assert_eq!(kinds(clean), vec![], "{clean}");
+    }
+}
+
+#[test]
+fn employers_named_by_the_work_and_facilities_by_their_kind() {
+    assert_eq!(
+        kinds("stocks shelves nights at Greenbay Grocers, AHI 18"),
+        vec![("Greenbay Grocers".to_string(), "EMPLOYER")]
+    );
+    assert_eq!(
+        kinds("sleep study done at Lakeview Sleep Center, AHI 22"),
+        vec![("Lakeview Sleep Center".to_string(), "FACILITY")]
+    );
+    assert_eq!(
+        kinds("admitted from harborview senior living with a wound")[0],
+        ("harborview senior living".to_string(), "FACILITY")
+    );
+}

@@ -18,6 +18,10 @@ const ACRONYMS: &str = include_str!("../data/acronyms.txt");
 const NEVER_NAMES: &[&str] = &[
     // Labels of record and account numbers.
     "mbi",
+    "philhealth",
+    "ohip",
+    "empi",
+    "uhid",
     "hicn",
     "hosp",
     "har",
@@ -246,6 +250,11 @@ const NOT_NAMES: &[&str] = &[
     "hanukkah",
     "eid",
     "kippur",
+    // A VTE score and a payer's representative, not people.
+    "caprini",
+    "rep",
+    "hmo",
+    "adjuster",
     "hospice",
     "medigap",
     "tricare",
