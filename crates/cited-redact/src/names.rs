@@ -50,6 +50,9 @@ const RELATIONS: &[&str] = &[
     // Vietnamese "con gái" (daughter), "con trai" (son).
     "gái",
     "trai",
+    // "dtr Adaeze", "dau Lin": a daughter in shorthand.
+    "dtr",
+    "dau",
     "son",
     "daughter",
     "wife",
@@ -395,7 +398,8 @@ fn find_shaped_names(
         // "T. Oyelowo", "K. S. Ramachandran", "H. van Rijn".
         if t.class == Class::Initial
             && text[t.end..].starts_with(". ")
-            && (k == 0 || !TITLES.contains(&tokens[k - 1].lower.as_str()))
+            // Not a clinician's "Dr. J. Smith"; a patient's "Mr H. van Rijn" is a name.
+            && (k == 0 || tokens[k - 1].lower != "dr")
         {
             let mut m = k + 1;
             while m < tokens.len()
@@ -545,6 +549,11 @@ fn find_runs(
             || run.len() <= 3
                 && run.iter().all(|t| slot_word(t) && !t.upper)
                 && parenthesised_after_place(text, run[0].start, run[run.len() - 1].end)
+            || run.len() <= 2
+                && run
+                    .iter()
+                    .all(|t| t.capitalised && slot_word(t) && !words.is_proper(&t.lower))
+                && signs_off(text, run[0].start, run[run.len() - 1].end)
             || (identifier_beside(text, formed, run[0].start, run[run.len() - 1].end)
                 || record_number_after(text, run[run.len() - 1].end).is_some())
                 && run.iter().all(|t| beside_word(words, t));
@@ -658,6 +667,18 @@ fn person_slot_after(text: &str, end: usize) -> bool {
                     })
             })
         })
+}
+
+/// "… is it getting worse? -Marisol": a name after a dash that ends the message.
+fn signs_off(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].trim_end_matches(' ');
+    // The message before the dash ends a sentence on the same line: not a list item ("- Carmustine").
+    let dashed = before
+        .strip_suffix(['-', '—', '–', '~'])
+        .map(|b| b.trim_end_matches([' ', '\t']))
+        .is_some_and(|b| b.ends_with(['?', '.', '!']) && b.len() < text[..start].len() - 1);
+    let rest = text[end..].trim_start_matches([' ', '.', '!']);
+    dashed && (rest.is_empty() || rest.starts_with(['"', '”', ')']))
 }
 
 /// "bed 12 (castellanos)", "00458213 (Espinoza-Tkachenko)": a word alone in parentheses right after a
@@ -784,10 +805,11 @@ fn accept(
 
     if cue == Cue::Strong || cue_after {
         let first = &run[0];
-        if names(run) == 1 && first.class == Class::Medium && !first.capitalised {
-            return None; // "pt will need": a word, not a name
-        }
         let titled = at > 0 && TITLES.contains(&tokens[at - 1].lower.as_str());
+        // "pt will need": a word, not a name; but "mr grant keeps" is Mr Grant.
+        if names(run) == 1 && first.class == Class::Medium && !first.capitalised && !titled {
+            return None;
+        }
         if titled {
             // "Dr. (hospitalist)" is a role, not a name.
             // "mr oyelaran": after a title a word on no list is a name, whatever its case.

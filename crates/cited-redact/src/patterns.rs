@@ -237,12 +237,12 @@ impl Patterns {
             ),
             // "Unit 5, ", "Flat 12B, " right before a street address.
             unit_before: re(
-                r"(?i)\b(?:unit|flat|apt\.?|apartment|suite|ste\.?)\s*#?[a-z0-9-]{1,6},?\s*$",
+                r"(?i)\b(?:unit|flat|apt\.?|apartment|suite|ste\.?)\s*#?[a-z0-9-]{1,6}(?:,?\s*|/)$",
             ),
             // What follows a street line: a place, a state or province with its postal code, a postal
             // code with its city, a route number.
             place_after: re(
-                r"^(?:\s+\d{1,4})?,\s*(?:(?:[A-Z]{2}\s+(?:\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d))|(?:\d{4}(?:-\d{3})?\s+[A-Z][A-Za-z'.-]*(?:\s+[A-Z][A-Za-z'.-]*){0,2})|(?:[A-Z][A-Za-zÀ-ÿ'.-]*(?:\s+[A-Z][a-zà-ÿ][A-Za-zÀ-ÿ'.-]*){0,2}\s+[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})|(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})|(?:[A-Z][A-Za-zÀ-ÿ'.-]*(?:\s+[A-Z][A-Za-zÀ-ÿ'.-]*){0,3}))",
+                r"^(?:\s+\d{1,4})?,\s*(?:(?:(?:[A-Z][A-Za-z'-]*\s+)?[A-Z]{2,3}\s+(?:\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d))|(?:\d{4}(?:-\d{3})?\s+[A-Z][A-Za-z'.-]*(?:\s+[A-Z][A-Za-z'.-]*){0,2})|(?:[A-Z][A-Za-zÀ-ÿ'.-]*(?:\s+[A-Z][a-zà-ÿ][A-Za-zÀ-ÿ'.-]*){0,2}\s+[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})|(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})|(?:(?:[A-Z][a-z]{0,2}\.|[A-Z][A-Za-zÀ-ÿ'-]*)(?:\s+(?:[A-Z][a-z]{0,2}\.|[A-Z][A-Za-zÀ-ÿ'-]*)){0,3}))",
             ),
             street_lower: re(
                 r"(?i)\b\d{2,6}\s+(?:[nsew]\.?\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:st|ave|rd|blvd|ln|street|avenue|road|lane|boulevard)\b\.?",
@@ -254,7 +254,7 @@ impl Patterns {
                 r"(?i:\b(?:transferred|transfer|discharged|d/c'?d?|admitted|sent|rehab|stayed|resides|resident)\s+(?:to|from|at|in)\s+)((?:[A-Z][\w'.-]*\s+){0,3}[A-Z][\w'.-]*)",
             ),
             company: re(
-                r"\b[A-Z][\w'&.-]*(?:\s+(?:&\s+)?[A-Z][\w'&.-]*){0,3}\s+(?:Inc|LLC|Ltd|Corp|Corporation|PLC|Co|Company|Industries|Logistics|Holdings|Plumbing|Foods|Construction|Manufacturing|Trucking|Farms|Grocers|Grocery|Hotel|Poultry|Cold\s+Storage|Steel|Distribution|Fulfil?ment|Warehouse|Supermarket|Motors|Bakery|Restaurant|Diner|Casino|Airlines|Freight|Packaging|Plastics|Lumber|Dairy|Meats|Depot|Mining|Growers|Stevedoring|Roofing)\b\.?",
+                r"\b[A-Z][\w'&.-]*(?:\s+(?:&\s+)?[A-Z][\w'&.-]*){0,3}\s+(?:Inc|LLC|Ltd|Corp|Corporation|PLC|Co|Company|Industries|Logistics|Holdings|Plumbing|Foods|Construction|Manufacturing|Trucking|Farms|Grocers|Grocery|Hotel|Poultry|Cold\s+Storage|Steel|Distribution|Fulfil?ment|Warehouse|Supermarket|Motors|Bakery|Restaurant|Diner|Casino|Airlines|Freight|Packaging|Plastics|Lumber|Dairy|Meats|Depot|Mining|Growers|Stevedoring|Roofing|Credit\s+Union)\b\.?",
             ),
             phone,
             dates,
@@ -285,7 +285,7 @@ impl Patterns {
                 lower_states = STATES.to_lowercase()
             )),
             employer: re(
-                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server|attendant|picker|conductor|machinist|operator|cleaner|housekeeper|guard|receptionist|accountant|analyst|developer|pilot|firefighter|officer|paramedic|carpenter|plumber|roofer|painter|miner|trucker|bartender|waiter|waitress|barista|stocker|supervisor|foreman|custodian|secretary|assistant|aide|volunteer|intern|professor|librarian|baker|butcher|chef|dishwasher|landscaper|courier|dispatcher|lineman|logger|farmhand|loader|packer|installer|rep|scientist|programmer|lawyer|paralegal|banker|teller|retiree|apprentice|stevedore|porter|doorman|concierge|valet|nanny|caregiver|cashier)\s+(?:at|for|@|with)(?:\s+the)?|teach(?:es|ing)?\s+at|retired\s+from(?:\s+the)?|(?:insurance|coverage|covered|insured|plan|benefits|subscriber)\s+(?:is\s+)?(?:thru|through|via)|works?\s+(?:in|on)\s+\w+\s+(?:at|for)|(?:drives|operates|runs)\s+an?\s+\w+(?:\s+\w+)?\s+(?:at|for)|employer\s*\(|drives|plan\s+(?:at|from)|(?:stocks|cleans|picks|packs|delivers|serves|cooks|guards|sells|builds|loads|unloads|sorts|bags|washes|waits|tends|welds|paints|repairs|installs|manages|supervises|cuts|does\s+(?:security|maintenance|housekeeping|deliveries|janitorial|construction|nights|days|shifts))(?:\s+[a-z]+){0,2}\s+(?:at|for)(?:\s+the)?)[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
+                r"(?i:\b(?:works?\s+(?:at|for)|works?\s+(?:part[\s-]time|full[\s-]time|nights|days|overnights|weekends|shifts)\s+(?:at|for)|part[\s-]time\s+(?:at|for)|full[\s-]time\s+(?:at|for)|drives\s+for|employer\s+(?:in\s+the\s+question\s+)?(?:was|is)|employee\s+(?:of|at)|(?:workplace|company|occupation|employer)\s*[:=]|(?:injured|hurt)\s+at\s+work\s+(?:at|for)|works?\s+(?:retail|construction|security|maintenance|housekeeping|shipping|delivery|nights|days)\s+(?:at|for)|(?:his|her|their)\s+(?:job|work)\s+(?:at|with|for)|works?\s+(?:in|on)\s+the\s+\w+\s+(?:at|for)|working\s+(?:at|for)|employed\s+(?:by|at|with)|employer(?:\s+is)?|job\s+(?:at|with)|works\s+as\s+an?\s+\w+\s+(?:at|for)|(?:clerk|driver|nurse|teacher|cashier|manager|technician|mechanic|engineer|worker|employee|staff|contractor|laborer|electrician|welder|janitor|cook|server|attendant|picker|conductor|machinist|operator|cleaner|housekeeper|guard|receptionist|accountant|analyst|developer|pilot|firefighter|officer|paramedic|carpenter|plumber|roofer|painter|miner|trucker|bartender|waiter|waitress|barista|stocker|supervisor|foreman|custodian|secretary|assistant|aide|volunteer|intern|professor|librarian|baker|butcher|chef|dishwasher|landscaper|courier|dispatcher|lineman|logger|farmhand|loader|packer|installer|rep|scientist|programmer|lawyer|paralegal|banker|teller|retiree|apprentice|stevedore|porter|doorman|concierge|valet|nanny|caregiver|cashier|boss)\s+(?:at|for|@|with)(?:\s+the)?|teach(?:es|ing)?\s+at|retired\s+from(?:\s+the)?|(?:insurance|coverage|covered|insured|plan|benefits|subscriber)\s+(?:is\s+)?(?:thru|through|via)|works?\s+(?:in|on)\s+\w+\s+(?:at|for)|(?:drives|operates|runs)\s+an?\s+\w+(?:\s+\w+)?\s+(?:at|for)|employer\s*\(|drives|plan\s+(?:at|from)|(?:stocks|cleans|picks|packs|delivers|serves|cooks|guards|sells|builds|loads|unloads|sorts|bags|washes|waits|tends|welds|paints|repairs|installs|manages|supervises|cuts|does\s+(?:security|maintenance|housekeeping|deliveries|janitorial|construction|nights|days|shifts))(?:\s+[a-z]+){0,2}\s+(?:at|for)(?:\s+the)?)[:,]?\s+)([A-Z][\w'&.-]*(?:(?:,\s+|\s+(?:and|&)\s+|\s+|-)[A-Z][\w'&.-]*){0,4})",
             ),
             facility: re(
                 r"(?i:\b(?:from|at|to|in|with)\s+)((?:[A-Z][\w'.-]*\s+){1,4}(?:General\s+Hospital|Hospital|Medical\s+Cent(?:er|re)|Clinic|Nursing\s+(?:and|&)\s+Rehab(?:ilitation)?(?:\s+Cent(?:er|re))?|Skilled\s+Nursing(?:\s+Facility)?|Rehabilitation(?:\s+(?:Center|Centre|Hospital))?|Rehab(?:\s+Center)?|Nursing\s+Home|Care\s+Cent(?:er|re)|Health\s+Cent(?:er|re)|Hospice|Infirmary|Urgent\s+Care|Surgery\s+Cent(?:er|re)|Assisted\s+Living(?:\s+(?:Facility|Center|Community))?|Memorial(?:\s+Hospital)?|Health\s+System|Nursing\s+(?:Center|Centre|Facility)|Care\s+Home|Senior\s+Living|Medical\s+Group|Behavioral\s+Health|Dialysis(?:\s+Center)?|Infusion\s+Center|Cancer\s+Center|Children's(?:\s+Hospital)?|ER|Emergency\s+Room|Memory\s+Care|Regional|Sleep\s+(?:Cent(?:er|re)|Lab|Clinic|Institute)|Cardiology|Orthop(?:a)?edics|Oncology|Imaging\s+Cent(?:er|re)|Radiology|Pulmonology|Nephrology|Manor|Home\s+Health|Medical\s+Associates|Physical\s+Therapy|Wound\s+(?:Care\s+)?Cent(?:er|re)|SNF|LTACH|Practice|Medical\s+Practice|Frail\s+Care|Post-Acute|Board\s+(?:&|and)\s+Care|MinuteClinic|Aged\s+Care|Transitional\s+Care|Acute\s+Rehab|Teaching\s+Hospital|Home\s+of(?:\s+[A-Z][\w'.-]*){1,3})\b(?:\s+[A-Z][\w'.-]*){0,2}|Klini(?:kum|k)\s+[A-Z][\w-]*(?:\s+am\s+[A-Z][\w-]*)?|Klinikum\s+[A-Z][\w-]*|Hôpital\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)",
@@ -667,7 +667,14 @@ impl Patterns {
                     }
                     DateShape::Partial => {
                         let clause = clause_before(text, start, 64);
+                        // "Fri 6/20": a weekday says it is a day.
+                        let weekday = window_before(text, start, 10)
+                            .trim_end()
+                            .rsplit(|c: char| !c.is_ascii_alphabetic())
+                            .next()
+                            .is_some_and(|w| WEEKDAYS.contains(&w.to_ascii_lowercase().as_str()));
                         !person
+                            && !weekday
                             && !self.event_cue.is_match(clause)
                             && !self.person_cue.is_match(clause)
                     }
@@ -1042,7 +1049,8 @@ fn trim_organisation(text: &str, start: usize, end: usize) -> (usize, usize) {
             && last
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if !CALENDAR_WORDS.contains(&word.as_str()) && !abbreviation {
+        let calendar = MONTH_WORDS.contains(&word.as_str()) || WEEKDAYS.contains(&word.as_str());
+        if !calendar && !abbreviation {
             break;
         }
         s = head.trim_end_matches([',', ' ']);
@@ -1093,7 +1101,6 @@ const NOT_A_FACILITY_NAME: &[&str] = &[
     "subacute",
     "sub-acute",
     "hospital",
-    "st",
     "nearest",
     "nearby",
     "which",
@@ -1104,8 +1111,8 @@ const NOT_A_FACILITY_NAME: &[&str] = &[
     "some",
 ];
 
-/// Months and weekdays, as they are abbreviated.
-const CALENDAR_WORDS: &[&str] = &[
+/// Months, as they are written and abbreviated.
+const MONTH_WORDS: &[&str] = &[
     "jan",
     "january",
     "feb",
@@ -1130,6 +1137,10 @@ const CALENDAR_WORDS: &[&str] = &[
     "november",
     "dec",
     "december",
+];
+
+/// Weekdays, as they are written and abbreviated.
+const WEEKDAYS: &[&str] = &[
     "mon",
     "monday",
     "tue",

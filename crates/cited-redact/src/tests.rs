@@ -234,6 +234,10 @@ fn addresses_written_abroad_and_rural_routes() {
             "lives at 14 Kestrel Close, Frome BA11 2RT and is registered",
             "14 Kestrel Close, Frome BA11 2RT",
         ),
+        (
+            "Pt's home: Unit 4/17 Wattle St, Brunswick VIC 3056. Medicare number",
+            "Unit 4/17 Wattle St, Brunswick VIC 3056",
+        ),
     ] {
         assert_eq!(
             kinds(text),
@@ -253,6 +257,8 @@ fn names_without_a_title_where_only_a_person_fits() {
         ("release the records for Tigist Alemu?", "Tigist Alemu"),
         ("Bishnu Gurung fell off a ladder", "Bishnu Gurung"),
         ("dictating for mr oyelaran he fell", "oyelaran"),
+        ("mr grant keeps trying to leave", "grant"),
+        ("is it getting worse? -Marisol", "Marisol"),
     ] {
         assert_eq!(kinds(text), vec![(name.to_string(), "NAME")], "{text}");
     }
@@ -261,6 +267,7 @@ fn names_without_a_title_where_only_a_person_fits() {
         "a 3-wheeled device with tiller steering",
         "VTE tool here is Padua, theirs was Caprini, redo within 24h?",
         "Dr. (hospitalist) asks about the bundle",
+        "Drugs that are vesicants:\n- Carmustine\n- Dacarbazine",
     ] {
         assert_eq!(kinds(clean), vec![], "{clean}");
     }

@@ -255,6 +255,8 @@ const NOT_NAMES: &[&str] = &[
     "rep",
     "hmo",
     "adjuster",
+    // "bd 4": a bed, not a name.
+    "bd",
     "hospice",
     "medigap",
     "tricare",
