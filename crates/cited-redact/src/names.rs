@@ -1026,55 +1026,45 @@ fn accept(
     // "for Nakamura-Reyes", "Espinoza-Tkachenko's chart": two surnames joined, each on the list, with
     // a word that introduces a person or something of theirs; not an eponym ("Kaplan-Meier curve").
     if t.capitalised && double_surname(words, &t.lower) && !eponym_follows(text, t.end) {
-        let introduced = at + a > 0 && {
-            let prev = &tokens[at + a - 1];
-            SINGLE_CUES.contains(&prev.lower.as_str()) && text[prev.end..t.start] == *" "
-        };
+        let introduced =
+            word_before(text, tokens, at + a, &[" "]).is_some_and(|w| SINGLE_CUES.contains(&w));
         if introduced || possessive_follows(text, t.end) && !eponym_after_possessive(text, t.end) {
             return Some((a, b));
         }
     }
     // "re: lindqvist —": after "re:" a word on no list or a surname, set off by punctuation, whatever
     // its case.
-    if at + a > 0 && !t.upper && matches!(t.class, Class::Strong | Class::Weak) && t.ascii {
-        let prev = &tokens[at + a - 1];
-        let set_off = window_after(text, t.end, 4)
-            .trim_start()
-            .starts_with([':', ',', '—', '–', '-', ')']);
-        if prev.lower == "re"
-            && text[prev.end..t.start] == *": "
-            && set_off
-            && !words.is_proper(&t.lower)
-        {
-            return Some((a, b));
-        }
+    let set_off = window_after(text, t.end, 4)
+        .trim_start()
+        .starts_with([':', ',', '—', '–', '-', ')']);
+    if !t.upper
+        && matches!(t.class, Class::Strong | Class::Weak)
+        && t.ascii
+        && set_off
+        && !words.is_proper(&t.lower)
+        && word_before(text, tokens, at + a, &[": "]) == Some("re")
+    {
+        return Some((a, b));
     }
     // "can kowalski get cpap", "for okonkwo-briggs": in lower case, a surname on the list (or joined
     // surnames, one on the list) that is no ordinary word nor a term of the reference texts, after a
     // word that introduces a person.
-    if !t.capitalised && !t.upper && t.ascii && at + a > 0 {
-        let prev = &tokens[at + a - 1];
+    if !t.capitalised && !t.upper && t.ascii {
         let parts: Vec<&str> = t.lower.split('-').collect();
         let surname = parts.iter().any(|p| words.is_name(p) && !words.is_first(p))
             && parts
                 .iter()
                 .all(|p| p.len() > 1 && !words.is_common(p) && !words.is_proper(p));
         // "with tiller steering": "with" introduces things as often as people.
-        if surname
-            && SINGLE_CUES.contains(&prev.lower.as_str())
-            && prev.lower != "with"
-            && text[prev.end..t.start] == *" "
-            && !english_shape(&t.lower)
-        {
+        let introduced = word_before(text, tokens, at + a, &[" "])
+            .is_some_and(|w| SINGLE_CUES.contains(&w) && w != "with");
+        if surname && introduced && !english_shape(&t.lower) {
             return Some((a, b));
         }
     }
     // A lone name needs a word that introduces a person: "does Curtis need", "for Amy", "re: Delgado".
-    let introduced = at + a > 0 && {
-        let prev = &tokens[at + a - 1];
-        let gap = &text[prev.end..t.start];
-        SINGLE_CUES.contains(&prev.lower.as_str()) && (gap == " " || gap == ": ")
-    };
+    let introduced =
+        word_before(text, tokens, at + a, &[" ", ": "]).is_some_and(|w| SINGLE_CUES.contains(&w));
     if !introduced
         || !t.capitalised
         || t.upper
@@ -1086,10 +1076,7 @@ fn accept(
         return None;
     }
     // "for Okonkwo:", "re: Delgado —": a word on no list, set off by punctuation.
-    let set_off = window_after(text, t.end, 4)
-        .trim_start()
-        .starts_with([':', ',', '—', '–', '-', ')'])
-        || possessive_follows(text, t.end);
+    let set_off = set_off || possessive_follows(text, t.end);
     let single = match t.class {
         Class::Strong => !words.is_proper(&t.lower) || cue == Cue::Weak,
         Class::Weak => set_off && !words.is_proper(&t.lower),
@@ -1097,6 +1084,18 @@ fn accept(
         _ => false,
     };
     single.then_some((a, b))
+}
+
+/// The word right before token `at`, in lower case, when only one of `gaps` separates them.
+fn word_before<'a>(
+    text: &str,
+    tokens: &'a [Token<'_>],
+    at: usize,
+    gaps: &[&str],
+) -> Option<&'a str> {
+    let prev = tokens.get(at.checked_sub(1)?)?;
+    gaps.contains(&&text[prev.end..tokens.get(at)?.start])
+        .then_some(prev.lower.as_str())
 }
 
 /// "nakamura-reyes": two or more parts, each a name on the list and none an ordinary word.
