@@ -71,10 +71,10 @@ eval-verify: models deps build
 ## NCDs and the sample hospital (documents hold no patient data: each change is a false positive).
 eval-redact: build
 	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/dev2.jsonl \
-		--cases evals/phi/dev3.jsonl --cases evals/phi/dev4.jsonl --cases evals/phi/dev5.jsonl --cases evals/phi/dev6.jsonl --cases evals/phi/check.jsonl --cases evals/phi/dev6-check.jsonl \
+		--cases evals/phi/dev3.jsonl --cases evals/phi/dev4.jsonl --cases evals/phi/dev5.jsonl --cases evals/phi/dev6.jsonl --cases evals/phi/check.jsonl --cases evals/phi/dev6-check.jsonl --cases evals/phi/dev7.jsonl \
 		--corpus $(SHARED)/ncd --corpus corpus --json > evals/phi.results.json
 	$(CITED) eval redact --cases evals/phi/tune.jsonl --cases evals/phi/dev2.jsonl \
-		--cases evals/phi/dev3.jsonl --cases evals/phi/dev4.jsonl --cases evals/phi/dev5.jsonl --cases evals/phi/dev6.jsonl --cases evals/phi/check.jsonl --cases evals/phi/dev6-check.jsonl \
+		--cases evals/phi/dev3.jsonl --cases evals/phi/dev4.jsonl --cases evals/phi/dev5.jsonl --cases evals/phi/dev6.jsonl --cases evals/phi/check.jsonl --cases evals/phi/dev6-check.jsonl --cases evals/phi/dev7.jsonl \
 		--corpus $(SHARED)/ncd --corpus corpus
 
 ## Version traps: fixture documents whose later versions changed a number or a criterion or retired

@@ -358,7 +358,7 @@ impl Default for AnswerConfig {
             k: 8,
             max_sentences: 4,
             min_support: 0.55,
-            review_threshold: 0.33,
+            review_threshold: 0.40,
             no_answer_floor: 0.08,
             dictionary: PathBuf::from("/usr/share/dict/words"),
             llm: LlmConfig::default(),
