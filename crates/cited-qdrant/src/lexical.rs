@@ -5,12 +5,11 @@ use std::time::{Duration, Instant};
 use cited_core::{VersionFilter, VersionId};
 use cited_lexical::{LexicalChunk, LexicalError, LexicalStore, terms};
 use qdrant_client::qdrant::{
-    Condition, CreateCollectionBuilder, FieldType, Filter, ListValue, Modifier, PointStruct, Query,
-    QueryPointsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder,
-    Value, Vector, VectorInput, value::Kind,
+    Condition, CreateCollectionBuilder, FieldType, Filter, ListValue, Modifier, PointStruct,
+    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, Value, Vector, VectorInput, value::Kind,
 };
 
-use crate::{QdrantConnection, QdrantStoreError, VERSION_FIELD, scored_ids, version_filter};
+use crate::{QdrantConnection, QdrantStoreError, VERSION_FIELD, version_filter};
 
 /// Name of the sparse vector in each point.
 const SPARSE_NAME: &str = "bm25";
@@ -20,8 +19,6 @@ const TERMS_FIELD: &str = "terms";
 /// BM25's term-frequency saturation and length normalisation, as tantivy uses them.
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
-/// Points per upsert request.
-const UPSERT_BATCH: usize = 256;
 /// How long a document frequency is reused. They change only when documents are ingested, possibly by
 /// another node; they steer only the rare-word heuristics, so a short staleness is harmless.
 const FREQUENCY_TTL: Duration = Duration::from_secs(30);
@@ -84,35 +81,30 @@ impl QdrantLexicalIndex {
 
     /// Number of chunks containing `term` (already analysed), from the cache when fresh.
     fn document_frequency(&self, term: &str) -> Result<u64, LexicalError> {
-        if let Ok(cache) = self.frequencies.lock()
-            && let Some((count, at)) = cache.get(term)
-            && at.elapsed() < FREQUENCY_TTL
-        {
-            return Ok(*count);
-        }
         let filter = Filter::must([Condition::matches(TERMS_FIELD, term.to_string())]);
-        let count = self.connection.count(&self.collection, Some(filter))?;
-        if let Ok(mut cache) = self.frequencies.lock() {
-            if cache.len() > 100_000 {
-                cache.clear();
-            }
-            cache.insert(term.to_string(), (count, Instant::now()));
-        }
-        Ok(count)
+        self.cached_count(term, Some(filter))
     }
 
     /// Number of chunks, from the cache when fresh (asked for every rare-word check of a question).
     fn cached_len(&self) -> Result<u64, LexicalError> {
         // The empty string is never a term, so it can stand for "all chunks".
+        self.cached_count("", None)
+    }
+
+    /// The number of chunks matching `filter`, cached under `key` for [`FREQUENCY_TTL`].
+    fn cached_count(&self, key: &str, filter: Option<Filter>) -> Result<u64, LexicalError> {
         if let Ok(cache) = self.frequencies.lock()
-            && let Some((count, at)) = cache.get("")
+            && let Some((count, at)) = cache.get(key)
             && at.elapsed() < FREQUENCY_TTL
         {
             return Ok(*count);
         }
-        let count = self.connection.count(&self.collection, None)?;
+        let count = self.connection.count(&self.collection, filter)?;
         if let Ok(mut cache) = self.frequencies.lock() {
-            cache.insert(String::new(), (count, Instant::now()));
+            if cache.len() > 100_000 {
+                cache.clear();
+            }
+            cache.insert(key.to_string(), (count, Instant::now()));
         }
         Ok(count)
     }
@@ -170,7 +162,7 @@ fn distinct(mut items: Vec<String>) -> Vec<String> {
 
 impl LexicalStore for QdrantLexicalIndex {
     fn add(&self, chunks: &[LexicalChunk<'_>]) -> Result<(), LexicalError> {
-        let mut structs = Vec::with_capacity(chunks.len());
+        let mut structs: Vec<PointStruct> = Vec::with_capacity(chunks.len());
         for c in chunks {
             let chunk_terms = terms(c.text)?;
             let weights = chunk_weights(&chunk_terms, self.avg_terms);
@@ -194,15 +186,8 @@ impl LexicalStore for QdrantLexicalIndex {
             ]);
             structs.push(PointStruct::new(c.chunk_id, vectors, payload));
         }
-        while !structs.is_empty() {
-            let rest = structs.split_off(structs.len().min(UPSERT_BATCH));
-            let batch = std::mem::replace(&mut structs, rest);
-            let name = self.collection.clone();
-            self.connection.run("upsert terms", move |c| {
-                let request = UpsertPointsBuilder::new(name.clone(), batch.clone()).wait(true);
-                async move { c.upsert_points(request).await }
-            })?;
-        }
+        self.connection
+            .upsert("upsert terms", &self.collection, structs)?;
         self.forget_frequencies();
         Ok(())
     }
@@ -263,23 +248,14 @@ impl LexicalStore for QdrantLexicalIndex {
             return Ok(Vec::new());
         }
         let (indices, values): (Vec<u32>, Vec<f32>) = weights.into_iter().unzip();
-        let name = self.collection.clone();
-        let filter = version_filter(filter);
-        let response = self.connection.run("search terms", move |c| {
-            let mut request = QueryPointsBuilder::new(name.clone())
-                .query(Query::new_nearest(VectorInput::new_sparse(
-                    indices.clone(),
-                    values.clone(),
-                )))
-                .using(SPARSE_NAME)
-                .limit(limit as u64)
-                .with_payload(false);
-            if let Some(f) = &filter {
-                request = request.filter(f.clone());
-            }
-            async move { c.query(request).await }
-        })?;
-        Ok(scored_ids(response.result))
+        Ok(self.connection.nearest(
+            "search terms",
+            &self.collection,
+            SPARSE_NAME,
+            VectorInput::new_sparse(indices, values),
+            version_filter(filter),
+            limit,
+        )?)
     }
 }
 

@@ -21,9 +21,14 @@ use std::time::Duration;
 
 use cited_core::{VersionFilter, VersionId};
 use qdrant_client::qdrant::{
-    CollectionInfo, Condition, CreateFieldIndexCollectionBuilder, FieldType, Filter,
+    CollectionInfo, Condition, CreateFieldIndexCollectionBuilder, FieldType, Filter, PointStruct,
+    Query, QueryPointsBuilder, UpsertPointsBuilder, VectorInput,
 };
 use qdrant_client::{Qdrant, QdrantError};
+
+/// Points per upsert request: large enough to amortise the round trip, small enough to stay far below
+/// the server's message size limit (a dense point carries 384 floats).
+const UPSERT_BATCH: usize = 256;
 
 pub use lexical::QdrantLexicalIndex;
 pub use vectors::QdrantVectorStore;
@@ -263,6 +268,52 @@ impl QdrantConnection {
             async move { c.create_field_index(request).await }
         })?;
         Ok(())
+    }
+
+    /// Writes `points` into `collection` in batches, each applied (`wait`) before the next is sent, so a
+    /// failure leaves the version pending and a retry re-upserts the same ids.
+    fn upsert(
+        &self,
+        operation: &'static str,
+        collection: &str,
+        mut points: Vec<PointStruct>,
+    ) -> Result<(), QdrantStoreError> {
+        while !points.is_empty() {
+            let rest = points.split_off(points.len().min(UPSERT_BATCH));
+            let batch = std::mem::replace(&mut points, rest);
+            let name = collection.to_string();
+            self.run(operation, move |c| {
+                let request = UpsertPointsBuilder::new(name.clone(), batch.clone()).wait(true);
+                async move { c.upsert_points(request).await }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The `limit` points of `collection` whose named vector `using` is nearest to `query` (dense or
+    /// sparse), among those matching `filter`: chunk ids with scores, best first.
+    fn nearest(
+        &self,
+        operation: &'static str,
+        collection: &str,
+        using: &'static str,
+        query: VectorInput,
+        filter: Option<Filter>,
+        limit: usize,
+    ) -> Result<Vec<(u64, f32)>, QdrantStoreError> {
+        let name = collection.to_string();
+        let response = self.run(operation, move |c| {
+            let mut request = QueryPointsBuilder::new(name.clone())
+                .query(Query::new_nearest(query.clone()))
+                .using(using)
+                .limit(limit as u64)
+                .with_payload(false);
+            if let Some(f) = &filter {
+                request = request.filter(f.clone());
+            }
+            async move { c.query(request).await }
+        })?;
+        Ok(scored_ids(response.result))
     }
 
     /// Number of points of `collection` matching `filter` (all when `None`), counted exactly.

@@ -4,18 +4,14 @@ use std::sync::Arc;
 use cited_core::{VersionFilter, VersionId};
 use cited_vectors::{VectorPoint, VectorStore, VectorStoreError};
 use qdrant_client::qdrant::{
-    CollectionInfo, CreateCollectionBuilder, Distance, FieldType, PointStruct, Query,
-    QueryPointsBuilder, UpsertPointsBuilder, Value, Vector, VectorParamsBuilder,
-    VectorsConfigBuilder, vectors_config::Config,
+    CollectionInfo, CreateCollectionBuilder, Distance, FieldType, PointStruct, Value, Vector,
+    VectorInput, VectorParamsBuilder, VectorsConfigBuilder, vectors_config::Config,
 };
 
-use crate::{QdrantConnection, QdrantStoreError, VERSION_FIELD, scored_ids, version_filter};
+use crate::{QdrantConnection, QdrantStoreError, VERSION_FIELD, version_filter};
 
 /// Name of the dense vector in each point (the same as in the Edge shard).
 const VECTOR_NAME: &str = "dense";
-/// Points per upsert request: large enough to amortise the round trip, small enough to stay far below
-/// the server's message size limit (384 floats a point).
-const UPSERT_BATCH: usize = 256;
 
 /// Chunk vectors in the collection `<prefix>_dense` of a Qdrant server: one point per chunk (id = chunk
 /// id), a named cosine vector `dense`, the version id in the payload with an integer index.
@@ -105,7 +101,7 @@ impl VectorStore for QdrantVectorStore {
         for p in &points {
             self.check_dim(p.vector.len())?;
         }
-        let mut structs: Vec<PointStruct> = points
+        let structs: Vec<PointStruct> = points
             .into_iter()
             .map(|p| {
                 let vectors: HashMap<String, Vector> =
@@ -115,16 +111,9 @@ impl VectorStore for QdrantVectorStore {
                 PointStruct::new(p.chunk_id, vectors, payload)
             })
             .collect();
-        while !structs.is_empty() {
-            let rest = structs.split_off(structs.len().min(UPSERT_BATCH));
-            let batch = std::mem::replace(&mut structs, rest);
-            let name = self.collection.clone();
-            self.connection.run("upsert vectors", move |c| {
-                let request = UpsertPointsBuilder::new(name.clone(), batch.clone()).wait(true);
-                async move { c.upsert_points(request).await }
-            })?;
-        }
-        Ok(())
+        Ok(self
+            .connection
+            .upsert("upsert vectors", &self.collection, structs)?)
     }
 
     fn delete_versions(&self, ids: &[VersionId]) -> Result<(), VectorStoreError> {
@@ -152,21 +141,14 @@ impl VectorStore for QdrantVectorStore {
             return Ok(Vec::new());
         }
         self.check_dim(vector.len())?;
-        let name = self.collection.clone();
-        let vector = vector.to_vec();
-        let filter = version_filter(filter);
-        let response = self.connection.run("search vectors", move |c| {
-            let mut request = QueryPointsBuilder::new(name.clone())
-                .query(Query::new_nearest(vector.clone()))
-                .using(VECTOR_NAME)
-                .limit(limit as u64)
-                .with_payload(false);
-            if let Some(f) = &filter {
-                request = request.filter(f.clone());
-            }
-            async move { c.query(request).await }
-        })?;
-        Ok(scored_ids(response.result))
+        Ok(self.connection.nearest(
+            "search vectors",
+            &self.collection,
+            VECTOR_NAME,
+            VectorInput::new_dense(vector.to_vec()),
+            version_filter(filter),
+            limit,
+        )?)
     }
 
     fn scroll(
