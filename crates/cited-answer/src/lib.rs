@@ -28,9 +28,9 @@ pub use facts::{Comparator, Fact, answers_unit, asked_unit, facts, unsupported_f
 pub use llm::{LlmAnswerer, LlmSettings, parse_reply, user_prompt};
 pub use markers::{parse_marked_text, strip_markers};
 pub use question::{
-    ConditionFit, asks_definition, asks_for_code, asks_for_list, asks_for_number, asks_preamble,
-    condition_fit, is_comparative, is_definition, is_preamble_section, question_parts,
-    stated_values,
+    AskedQuantity, ConditionFit, asked_quantity, asks_definition, asks_for_code, asks_for_list,
+    asks_for_number, asks_preamble, condition_fit, is_comparative, is_definition,
+    is_preamble_section, question_parts, stated_values, states_quantity,
 };
 pub use sentences::split_sentences;
 pub use shape::{

@@ -171,6 +171,94 @@ pub fn asks_for_number(question: &str) -> bool {
     .any(|w| q.contains(w))
 }
 
+/// The kind of quantity a question asks for when a bare number would not answer it: a dose, an amount of
+/// money, a concentration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedQuantity {
+    /// "what starting dose", "maximum daily dose of tramadol": mg, mcg, units, mL, MME.
+    Dose,
+    /// "copay for a cpap machine", "the deductible amount": dollars, or a share (coinsurance).
+    Money,
+    /// "what alcohol concentration", "what percentage": a percent.
+    Share,
+}
+
+impl AskedQuantity {
+    /// How a review reason names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AskedQuantity::Dose => "a dose",
+            AskedQuantity::Money => "an amount of money",
+            AskedQuantity::Share => "a percentage or concentration",
+        }
+    }
+}
+
+/// The kind of quantity `question` asks for, if a bare number would not answer it.
+pub fn asked_quantity(question: &str) -> Option<AskedQuantity> {
+    let q = question.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| q.contains(w));
+    if has(&[
+        "copay",
+        "co-pay",
+        "deductible amount",
+        "how much does",
+        "cost of",
+        "price",
+        "fee for",
+    ]) {
+        return Some(AskedQuantity::Money);
+    }
+    if has(&["concentration", "percentage", "what percent", "how strong"]) {
+        return Some(AskedQuantity::Share);
+    }
+    let dose_asked = has(&[
+        "what dose",
+        "which dose",
+        "starting dose",
+        "max dose",
+        "maximum dose",
+        "daily dose",
+        "initial dose",
+        "loading dose",
+        "dose of",
+        "dosing",
+        "dosage",
+    ]);
+    dose_asked.then_some(AskedQuantity::Dose)
+}
+
+/// Whether `answer` states a quantity of the kind asked.
+pub fn states_quantity(answer: &str, asked: AskedQuantity) -> bool {
+    let a = answer.to_lowercase();
+    let words: Vec<&str> = a
+        .split(|c: char| !(c.is_alphanumeric() || c == '/' || c == '%' || c == '$'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let numbered = |w: &str| w.chars().next().is_some_and(|c| c.is_ascii_digit());
+    match asked {
+        AskedQuantity::Dose => words.iter().enumerate().any(|(i, w)| {
+            let unit = |u: &str| {
+                [
+                    "mg", "mcg", "µg", "g", "units", "unit", "ml", "mme", "mg/kg", "mg/day",
+                    "mcg/hr", "iu", "meq", "mmol",
+                ]
+                .contains(&u)
+                    || u.starts_with("mg/")
+                    || u.starts_with("mcg/")
+            };
+            // "40 mg", "40mg", "30 mL/kg".
+            numbered(w)
+                && (words.get(i + 1).is_some_and(|n| unit(n))
+                    || unit(w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')))
+        }),
+        AskedQuantity::Money => {
+            a.contains('$') || a.contains("dollar") || a.contains('%') || a.contains("percent")
+        }
+        AskedQuantity::Share => a.contains('%') || a.contains("percent"),
+    }
+}
+
 /// Whether the question asks for a billing or diagnosis code.
 pub fn asks_for_code(question: &str) -> bool {
     let q = question.to_lowercase();
@@ -386,5 +474,42 @@ mod tests {
             question_parts("What AHI qualifies for CPAP? How many hours of use are needed?").len(),
             2
         );
+    }
+
+    #[test]
+    fn quantities_asked_and_stated() {
+        let cases = [
+            ("northwind copay for a cpap machine", AskedQuantity::Money),
+            (
+                "What alcohol concentration should hand rub have?",
+                AskedQuantity::Share,
+            ),
+            (
+                "gabapentin starting dose for neuropathic pain",
+                AskedQuantity::Dose,
+            ),
+        ];
+        for (question, kind) in cases {
+            assert_eq!(asked_quantity(question), Some(kind), "{question}");
+        }
+        assert_eq!(asked_quantity("is CPAP covered for an AHI of 12?"), None);
+        assert!(states_quantity(
+            "Give enoxaparin 30 mg once daily.",
+            AskedQuantity::Dose
+        ));
+        assert!(states_quantity("give 30mg daily", AskedQuantity::Dose));
+        assert!(!states_quantity(
+            "Anticonvulsants were associated with improvement (3).",
+            AskedQuantity::Dose
+        ));
+        assert!(states_quantity(
+            "The copay is $20 a month.",
+            AskedQuantity::Money
+        ));
+        assert!(!states_quantity(
+            "Northwind does not cover CPAP for snoring.",
+            AskedQuantity::Money
+        ));
+        assert!(states_quantity("60% to 95% alcohol", AskedQuantity::Share));
     }
 }

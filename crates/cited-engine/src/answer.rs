@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use cited_answer::{
     AnswerError, Answerer, ConfidenceSignals, ExtractiveAnswerer, LlmAnswerer, LlmSettings,
-    Passage, RemovedSentence, SupportPolicy, answer_shape, answers_unit, asked_unit, asks_for_code,
-    asks_for_items, asks_for_list, asks_for_number, confidence, content_terms, facts, gives_items,
-    is_list_item, negated, question_parts, rescale_relevance, scope_mismatch, specificity,
-    split_sentences, stated_values, verify,
+    Passage, RemovedSentence, SupportPolicy, answer_shape, answers_unit, asked_quantity,
+    asked_unit, asks_for_code, asks_for_items, asks_for_list, asks_for_number, confidence,
+    content_terms, facts, gives_items, is_list_item, negated, question_parts, rescale_relevance,
+    scope_mismatch, specificity, split_sentences, stated_values, states_quantity, verify,
 };
 use cited_core::{
     Access, AnswerSentence, AnswerStatus, Citation, DocumentVersion, MetadataFilter, SearchHit,
@@ -411,6 +411,19 @@ const SCOPE_WORDS: &[&str] = &[
     "mac",
 ];
 
+/// "the copay for a CPAP machine" is not answered by "Northwind does not cover CPAP for snoring", nor "the
+/// starting dose of gabapentin" by a sentence whose only number is a reference: a dose, an amount of money
+/// or a percentage asked for and not stated.
+fn unstated_quantity(question: &str, answer: &str) -> Option<String> {
+    let asked = asked_quantity(question)?;
+    (!states_quantity(answer, asked)).then(|| {
+        format!(
+            "the question asks for {}; the answer states none",
+            asked.describe()
+        )
+    })
+}
+
 /// Why the answer is not the kind of answer the question asks for, if it is not: a number ("how many
 /// days", "how many sessions") the answer does not state, items it does not list, a level it does not give,
 /// another body region or population than the one asked about, a code it does not give, a value the
@@ -456,6 +469,9 @@ pub fn unaddressed_kind(question: &str, answer: &str) -> Option<String> {
         })
     {
         return Some("the question asks for a number; the answer states none".into());
+    }
+    if let Some(reason) = unstated_quantity(question, answer) {
+        return Some(reason);
     }
     if asks_for_code(question)
         && !answer_facts
@@ -1721,7 +1737,9 @@ impl Engine {
         let unaddressed = if sentences.is_empty() {
             None
         } else {
+            // The question as typed too: a billing word the reading changed still asks for money.
             unaddressed_kind(&query, &answer_text)
+                .or_else(|| unstated_quantity(question, &answer_text))
         };
         let mut premise = premise_conflicts(&query, &answer_text);
         premise.extend(premise_polarity_conflict(&query, &sentences));

@@ -152,7 +152,7 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 /// The words of an English word list (`/usr/share/dict/words`, Debian's `wamerican`), lower-cased; empty
 /// when the file is missing.
 pub(crate) fn load_dictionary(path: &Path) -> HashSet<String> {
-    match std::fs::read_to_string(path) {
+    let mut words: HashSet<String> = match std::fs::read_to_string(path) {
         Ok(text) => text
             .lines()
             .map(|l| l.trim().to_lowercase())
@@ -162,8 +162,30 @@ pub(crate) fn load_dictionary(path: &Path) -> HashSet<String> {
             tracing::warn!(path = %path.display(), error = %e, "no word list; ordinary words are recognised by the model vocabulary only");
             HashSet::new()
         }
-    }
+    };
+    words.extend(BILLING_WORDS.iter().map(|w| w.to_string()));
+    words
 }
+
+/// Ordinary words of billing and benefits that a general English list lacks: without them "copay" was
+/// read as "copy".
+const BILLING_WORDS: &[&str] = &[
+    "copay",
+    "copays",
+    "copayment",
+    "copayments",
+    "coinsurance",
+    "deductibles",
+    "preauth",
+    "precert",
+    "precertification",
+    "formulary",
+    "reimbursement",
+    "reimbursable",
+    "payer",
+    "payers",
+    "biller",
+];
 
 /// Clinical shorthand a question may use and documents spell out.
 const SHORTHAND: &[(&str, &str)] = &[
