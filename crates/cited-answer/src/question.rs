@@ -241,7 +241,7 @@ pub fn states_quantity(answer: &str, asked: AskedQuantity) -> bool {
             let unit = |u: &str| {
                 [
                     "mg", "mcg", "µg", "g", "units", "unit", "ml", "mme", "mg/kg", "mg/day",
-                    "mcg/hr", "iu", "meq", "mmol",
+                    "mcg/hr", "iu", "meq", "mmol", "gy", "cgy",
                 ]
                 .contains(&u)
                     || u.starts_with("mg/")
@@ -498,6 +498,10 @@ mod tests {
             AskedQuantity::Dose
         ));
         assert!(states_quantity("give 30mg daily", AskedQuantity::Dose));
+        assert!(states_quantity(
+            "a total dose of 60 Gy",
+            AskedQuantity::Dose
+        ));
         assert!(!states_quantity(
             "Anticonvulsants were associated with improvement (3).",
             AskedQuantity::Dose
