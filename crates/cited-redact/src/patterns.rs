@@ -489,17 +489,11 @@ impl Patterns {
         }
         for c in self.zip_place.captures_iter(text) {
             let Some(m) = c.get(1) else { continue };
-            let next: String = text[m.end()..]
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphabetic())
-                .collect::<String>()
-                .to_lowercase();
             let counted = [
                 "units", "unit", "mg", "mcg", "patients", "steps", "cells", "copies", "ml", "to",
                 "and", "or",
             ]
-            .contains(&next.as_str());
+            .contains(&next_word(text, m.end()).as_str());
             if !counted {
                 push(out, m.start(), m.end(), PhiKind::Zip, priority::ZIP);
             }
@@ -595,12 +589,7 @@ impl Patterns {
         // "between the 31st and 91st day".
         for c in self.ordinal_day.captures_iter(text) {
             let Some(m) = c.get(1) else { continue };
-            let next_word: String = text[m.end()..]
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphabetic())
-                .collect::<String>()
-                .to_lowercase();
+            let next_word = next_word(text, m.end());
             let counted = [
                 "day",
                 "days",
@@ -785,6 +774,16 @@ fn find_hl7_pid(text: &str, out: &mut Vec<Candidate>) {
             }
         }
     }
+}
+
+/// The word right after `at` (spaces skipped), in lower case: what a number counts ("30 units").
+fn next_word(text: &str, at: usize) -> String {
+    text[at..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 fn push_group(
